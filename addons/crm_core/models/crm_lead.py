@@ -1,0 +1,76 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    competitor_ids = fields.Many2many(
+        "crm.competitor",
+        "crm_lead_competitor_rel",
+        "lead_id",
+        "competitor_id",
+        string="Competitors",
+        help="Competitors also bidding for this opportunity.",
+    )
+    lost_competitor_id = fields.Many2one(
+        "crm.competitor",
+        string="Lost To",
+        tracking=True,
+        index="btree_not_null",
+        help="The competitor who won the deal when it was lost.",
+    )
+    is_big_deal = fields.Boolean(
+        string="Big Deal",
+        compute="_compute_is_big_deal",
+        store=True,
+        help="The expected revenue reaches the big deal threshold of the sales team.",
+    )
+    big_deal_notified = fields.Boolean(copy=False, readonly=True)
+
+    @api.depends("expected_revenue", "team_id.big_deal_threshold")
+    def _compute_is_big_deal(self):
+        for lead in self:
+            threshold = lead.team_id.big_deal_threshold
+            lead.is_big_deal = bool(threshold) and lead.expected_revenue >= threshold
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        leads = super().create(vals_list)
+        leads._notify_big_deals()
+        return leads
+
+    def write(self, vals):
+        res = super().write(vals)
+        if not self.env.context.get("crm_core_big_deal_notifying"):
+            self._notify_big_deals()
+        return res
+
+    def _notify_big_deals(self):
+        """Give the team leader one activity per big deal, the first time it is one."""
+        leads = self.filtered(
+            lambda lead: lead.is_big_deal
+            and not lead.big_deal_notified
+            and lead.active
+            and lead.team_id.user_id
+        )
+        for lead in leads:
+            leader = lead.team_id.user_id
+            lead.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=leader.id,
+                summary=self.env._("Big deal: %(name)s", name=lead.name),
+                note=Markup("<p>%s</p>")
+                % self.env._(
+                    "Expected revenue %(amount)s reaches the big deal threshold "
+                    "%(threshold)s of team %(team)s.",
+                    amount=lead.expected_revenue,
+                    threshold=lead.team_id.big_deal_threshold,
+                    team=lead.team_id.name,
+                ),
+            )
+        if leads:
+            leads.with_context(crm_core_big_deal_notifying=True).write(
+                {"big_deal_notified": True}
+            )

@@ -1,0 +1,182 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+class CrmSalesTarget(models.Model):
+    _name = "crm.sales.target"
+    _description = "Sales Target"
+    _inherit = ["mail.thread"]
+    _order = "date_start desc, id desc"
+
+    name = fields.Char(compute="_compute_name", store=True, readonly=False)
+    active = fields.Boolean(default=True)
+    target_type = fields.Selection(
+        [("user", "Salesperson"), ("team", "Sales Team")],
+        string="Target For",
+        required=True,
+        default="user",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Salesperson",
+        index=True,
+        tracking=True,
+        domain="[('share', '=', False)]",
+    )
+    team_id = fields.Many2one("crm.team", string="Sales Team", index=True, tracking=True)
+    period_type = fields.Selection(
+        [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")],
+        string="Period",
+        required=True,
+        default="month",
+    )
+    date_start = fields.Date(
+        string="Start",
+        required=True,
+        default=lambda self: fields.Date.context_today(self).replace(day=1),
+        tracking=True,
+    )
+    date_end = fields.Date(
+        string="End",
+        compute="_compute_date_end",
+        store=True,
+        readonly=False,
+        copy=False,
+        tracking=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    target_amount = fields.Monetary(required=True, tracking=True)
+    achieved_amount = fields.Monetary(
+        compute="_compute_achieved",
+        help="Untaxed amount of the confirmed sale orders of the period, in company currency.",
+    )
+    attainment = fields.Float(
+        string="Attainment (%)",
+        compute="_compute_achieved",
+        help="Achieved amount as a percentage of the target.",
+    )
+
+    @api.depends("period_type", "date_start")
+    def _compute_date_end(self):
+        for target in self:
+            if target.date_start:
+                months = PERIOD_MONTHS[target.period_type or "month"]
+                target.date_end = target.date_start + relativedelta(months=months, days=-1)
+
+    @api.depends("target_type", "user_id", "team_id", "date_start", "date_end")
+    def _compute_name(self):
+        for target in self:
+            owner = target.user_id if target.target_type == "user" else target.team_id
+            period = ""
+            if target.date_start and target.date_end:
+                period = f"{target.date_start} → {target.date_end}"
+            target.name = " · ".join(part for part in (owner.name, period) if part)
+
+    @api.depends(
+        "target_type", "user_id", "team_id", "date_start", "date_end", "company_id",
+        "target_amount",
+    )
+    def _compute_achieved(self):
+        achieved = self._get_achieved_amounts()
+        for target in self:
+            target.achieved_amount = achieved.get(target, 0.0)
+            target.attainment = (
+                100.0 * target.achieved_amount / target.target_amount
+                if target.target_amount
+                else 0.0
+            )
+
+    def _get_achieved_amounts(self):
+        """Achieved amount of every target of ``self`` in one query.
+
+        Unsaved values take part as well: the targets are passed as a VALUES list.
+        """
+        targets = [
+            target for target in self
+            if target.date_start and target.date_end and target.company_id
+            and (target.user_id if target.target_type == "user" else target.team_id)
+        ]
+        if not targets:
+            return {}
+        self.env["sale.order"].flush_model(
+            ["state", "date_order", "user_id", "team_id", "company_id", "amount_untaxed",
+             "currency_rate"]
+        )
+        rows = SQL(", ").join(
+            SQL(
+                "(%s, %s::int, %s::date, %s::date, %s::int, %s::int)",
+                index,
+                target.company_id.id,
+                target.date_start,
+                target.date_end,
+                target.user_id.id if target.target_type == "user" else None,
+                target.team_id.id if target.target_type == "team" else None,
+            )
+            for index, target in enumerate(targets)
+        )
+        self.env.cr.execute(SQL(
+            """
+            SELECT t.idx, SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
+              FROM (VALUES %s) AS t(idx, company_id, date_start, date_end, user_id, team_id)
+              JOIN sale_order so
+                ON so.state = 'sale'
+               AND so.company_id = t.company_id
+               AND so.date_order >= t.date_start
+               AND so.date_order < t.date_end + 1
+               AND (so.user_id = t.user_id OR so.team_id = t.team_id)
+             GROUP BY t.idx
+            """,
+            rows,
+        ))
+        return {targets[index]: amount for index, amount in self.env.cr.fetchall()}
+
+    @api.constrains("target_amount")
+    def _check_target_amount(self):
+        for target in self:
+            if target.target_amount < 0:
+                raise ValidationError(self.env._("A sales target cannot be negative."))
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for target in self:
+            if not target.date_end:
+                raise ValidationError(self.env._("Set the end of the target period."))
+            if target.date_end < target.date_start:
+                raise ValidationError(
+                    self.env._("The end of the target period cannot be before its start.")
+                )
+
+    @api.constrains("target_type", "user_id", "team_id")
+    def _check_owner(self):
+        for target in self:
+            if target.target_type == "user" and not target.user_id:
+                raise ValidationError(self.env._("Choose the salesperson of this target."))
+            if target.target_type == "team" and not target.team_id:
+                raise ValidationError(self.env._("Choose the sales team of this target."))
+
+    def action_view_orders(self):
+        """Confirmed orders counted in the achieved amount."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        owner = (
+            ("user_id", "=", self.user_id.id)
+            if self.target_type == "user"
+            else ("team_id", "=", self.team_id.id)
+        )
+        action["domain"] = [
+            ("state", "=", "sale"),
+            ("company_id", "=", self.company_id.id),
+            ("date_order", ">=", self.date_start),
+            ("date_order", "<", self.date_end + relativedelta(days=1)),
+            owner,
+        ]
+        action["context"] = {"create": False}
+        return action

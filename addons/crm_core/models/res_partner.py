@@ -1,0 +1,210 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+
+CUSTOMER_TIERS = [
+    ("key", "Key customer"),
+    ("normal", "Normal customer"),
+    ("small", "Small customer"),
+]
+LIFECYCLE_STAGES = [
+    ("prospect", "Prospect"),
+    ("exploration", "Exploration"),
+    ("formation", "Formation"),
+    ("stability", "Stability"),
+    ("decline", "Decline"),
+    ("churned", "Churned"),
+]
+GENDERS = [
+    ("female", "Female"),
+    ("male", "Male"),
+    ("other", "Other"),
+]
+INCOME_BANDS = [
+    ("low", "Low"),
+    ("lower_middle", "Lower middle"),
+    ("middle", "Middle"),
+    ("upper_middle", "Upper middle"),
+    ("high", "High"),
+]
+# Fields only CRM managers (sales administrators) may change by hand.
+MANAGER_FIELDS = ("customer_tier", "lifecycle_stage")
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    customer_tier = fields.Selection(
+        CUSTOMER_TIERS,
+        tracking=True,
+        index=True,
+        help="Place of the customer in the customer pyramid: key customers bring most "
+        "of the value, small customers the least.",
+    )
+    lifecycle_stage = fields.Selection(
+        LIFECYCLE_STAGES,
+        tracking=True,
+        index=True,
+        help="Stage of the customer relationship: exploration (first purchases), "
+        "formation (growing), stability (mature), decline (slipping away), churned.",
+    )
+    birthdate = fields.Date()
+    age = fields.Integer(compute="_compute_age", search="_search_age")
+    gender = fields.Selection(GENDERS)
+    income_band = fields.Selection(INCOME_BANDS)
+    customer_since = fields.Date(
+        tracking=True,
+        help="Date of the first confirmed sale order; it can also be set by hand.",
+    )
+    acquisition_source_id = fields.Many2one(
+        "utm.source",
+        help="Where the customer came from (campaign source, fair, referral...).",
+    )
+    is_crm_manager = fields.Boolean(compute="_compute_is_crm_manager")
+    crm_currency_id = fields.Many2one("res.currency", compute="_compute_crm_currency_id")
+    crm_sale_amount = fields.Monetary(
+        string="Sales Revenue",
+        currency_field="crm_currency_id",
+        compute="_compute_crm_sale_amount",
+        groups="sales_team.group_sale_salesman",
+        help="Untaxed amount of the confirmed sale orders of this customer and its "
+        "contacts, in company currency.",
+    )
+
+    @api.depends("birthdate")
+    def _compute_age(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            partner.age = (
+                relativedelta(today, partner.birthdate).years if partner.birthdate else 0
+            )
+
+    def _search_age(self, operator, value):
+        """Translate a condition on the age into one on the birthdate."""
+        if operator not in ("=", "!=", "<", "<=", ">", ">=") or not isinstance(value, int):
+            raise ValidationError(self.env._("The age can only be compared with a whole number."))
+        today = fields.Date.context_today(self)
+
+        def born_before(years):  # age >= years  <=>  birthdate <= today - years
+            return today - relativedelta(years=years)
+
+        if operator == ">":
+            operator, value = ">=", value + 1
+        elif operator == "<":
+            operator, value = "<=", value - 1
+        if operator == ">=":
+            return [("birthdate", "<=", born_before(value))]
+        if operator == "<=":
+            return [("birthdate", ">", born_before(value + 1))]
+        exact = [
+            ("birthdate", "<=", born_before(value)),
+            ("birthdate", ">", born_before(value + 1)),
+        ]
+        if operator == "=":
+            return exact
+        return ["|", ("birthdate", "=", False), "!", "&", *exact]
+
+    @api.depends_context("uid")
+    def _compute_is_crm_manager(self):
+        self.is_crm_manager = self.env.user.has_group("sales_team.group_sale_manager")
+
+    @api.depends_context("company")
+    def _compute_crm_currency_id(self):
+        self.crm_currency_id = self.env.company.currency_id
+
+    def _compute_crm_sale_amount(self):
+        # sale.report is a view over orders and their lines: write them first
+        self.env["sale.order.line"].flush_model()
+        self.env["sale.order"].flush_model()
+        amounts = self._crm_360_read_group(
+            "sale.report", [("state", "=", "sale")], ["price_subtotal:sum"]
+        )
+        for partner in self:
+            partner.crm_sale_amount = amounts.get(partner.id, [0.0])[0]
+
+    @api.constrains("birthdate")
+    def _check_birthdate(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            if partner.birthdate and partner.birthdate > today:
+                raise ValidationError(
+                    self.env._(
+                        "The birthdate of %(partner)s cannot be in the future (%(date)s).",
+                        partner=partner.display_name,
+                        date=partner.birthdate,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get(name) for vals in vals_list for name in MANAGER_FIELDS):
+            self._check_crm_manager_fields()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        changed = [
+            name for name in MANAGER_FIELDS
+            if name in vals and any(partner[name] != (vals[name] or False) for partner in self)
+        ]
+        if changed:
+            self._check_crm_manager_fields()
+        return super().write(vals)
+
+    def _check_crm_manager_fields(self):
+        if self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
+            return
+        raise AccessError(
+            self.env._(
+                "Only CRM managers (Sales: Administrator) can set the customer tier "
+                "or the lifecycle stage."
+            )
+        )
+
+    # 360° view ------------------------------------------------------------
+
+    def _crm_360_read_group(self, model, domain, aggregates, partner_field="partner_id"):
+        """Aggregate records of ``model`` linked to these partners and their contacts.
+
+        One grouped read whatever the number of partners and records: the
+        framework every smart button of the 360° view builds on (orders,
+        complaints, calls, surveys...).
+
+        :param model: name of the model to aggregate
+        :param domain: extra domain on ``model``
+        :param aggregates: ``_read_group`` aggregates, e.g. ``["__count"]``
+        :param partner_field: many2one of ``model`` towards ``res.partner``
+        :return: ``{partner_id: [aggregate values]}`` for the saved partners of
+                 ``self``, a contact's figures also counted on its parents
+        """
+        partner_ids = {pid for pid in self.ids if isinstance(pid, int)}
+        result = {pid: [0] * len(aggregates) for pid in partner_ids}
+        if not partner_ids:
+            return result
+        all_partners = self.with_context(active_test=False).search_fetch(
+            [("id", "child_of", list(partner_ids))], ["parent_id"]
+        )
+        groups = self.env[model]._read_group(
+            domain + [(partner_field, "in", all_partners.ids)],
+            groupby=[partner_field],
+            aggregates=aggregates,
+        )
+        for partner, *values in groups:
+            while partner:
+                if partner.id in result:
+                    totals = result[partner.id]
+                    for index, value in enumerate(values):
+                        totals[index] += value or 0
+                partner = partner.parent_id
+        return result
+
+    def action_view_crm_sale_orders(self):
+        """Confirmed orders of the customer, behind the revenue button."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action["domain"] = [
+            ("partner_id", "child_of", self.commercial_partner_id.id),
+            ("state", "=", "sale"),
+        ]
+        action["context"] = {"default_partner_id": self.id}
+        return action

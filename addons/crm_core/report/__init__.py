@@ -1,0 +1,1 @@
+from . import crm_competitor_report, crm_sales_forecast_report

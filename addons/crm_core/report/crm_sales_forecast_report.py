@@ -1,0 +1,96 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+
+class CrmSalesForecastReport(models.Model):
+    """Per month: weighted pipeline by expected closing, targets and achieved sales."""
+
+    _name = "crm.sales.forecast.report"
+    _description = "Sales Forecast against Targets"
+    _auto = False
+    _order = "date"
+    _rec_name = "date"
+
+    date = fields.Date(string="Month", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    forecast_amount = fields.Float(
+        string="Weighted Forecast", readonly=True,
+        help="Expected revenue of the open opportunities closing this month, "
+        "weighted by their probability.",
+    )
+    pipeline_amount = fields.Float(
+        string="Expected Revenue", readonly=True,
+        help="Expected revenue of the open opportunities closing this month.",
+    )
+    achieved_amount = fields.Float(
+        string="Achieved", readonly=True,
+        help="Untaxed amount of the orders confirmed this month, in company currency.",
+    )
+    user_target_amount = fields.Float(
+        string="Salesperson Target", readonly=True,
+        help="Targets of salespeople, spread evenly over the months of their period.",
+    )
+    team_target_amount = fields.Float(
+        string="Team Target", readonly=True,
+        help="Targets of sales teams, spread evenly over the months of their period.",
+    )
+
+    @property
+    def _table_query(self):
+        return SQL(
+            """
+            SELECT ROW_NUMBER() OVER (ORDER BY date, user_id, team_id, company_id) AS id,
+                   date, user_id, team_id, company_id,
+                   SUM(forecast_amount) AS forecast_amount,
+                   SUM(pipeline_amount) AS pipeline_amount,
+                   SUM(achieved_amount) AS achieved_amount,
+                   SUM(user_target_amount) AS user_target_amount,
+                   SUM(team_target_amount) AS team_target_amount
+              FROM (
+                    SELECT date_trunc('month', lead.date_deadline)::date AS date,
+                           lead.user_id, lead.team_id, lead.company_id,
+                           lead.prorated_revenue AS forecast_amount,
+                           lead.expected_revenue AS pipeline_amount,
+                           0 AS achieved_amount, 0 AS user_target_amount,
+                           0 AS team_target_amount
+                      FROM crm_lead lead
+                      LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+                     WHERE lead.type = 'opportunity' AND lead.active
+                       AND lead.date_deadline IS NOT NULL
+                       AND NOT COALESCE(stage.is_won, FALSE)
+                    UNION ALL
+                    SELECT date_trunc('month', so.date_order)::date,
+                           so.user_id, so.team_id, so.company_id,
+                           0, 0,
+                           so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1),
+                           0, 0
+                      FROM sale_order so
+                     WHERE so.state = 'sale'
+                    UNION ALL
+                    SELECT month::date,
+                           CASE WHEN t.target_type = 'user' THEN t.user_id END,
+                           CASE WHEN t.target_type = 'team' THEN t.team_id END,
+                           t.company_id,
+                           0, 0, 0,
+                           CASE WHEN t.target_type = 'user'
+                                THEN t.target_amount / span.months ELSE 0 END,
+                           CASE WHEN t.target_type = 'team'
+                                THEN t.target_amount / span.months ELSE 0 END
+                      FROM crm_sales_target t
+                     CROSS JOIN LATERAL (
+                            SELECT (EXTRACT(YEAR FROM age(date_trunc('month', t.date_end),
+                                                          date_trunc('month', t.date_start))) * 12
+                                    + EXTRACT(MONTH FROM age(date_trunc('month', t.date_end),
+                                                             date_trunc('month', t.date_start)))
+                                    + 1) AS months
+                           ) AS span
+                     CROSS JOIN LATERAL generate_series(
+                            date_trunc('month', t.date_start), t.date_end, interval '1 month'
+                           ) AS month
+                     WHERE t.active
+                   ) AS facts
+             GROUP BY date, user_id, team_id, company_id
+            """
+        )

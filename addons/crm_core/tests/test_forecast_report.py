@@ -1,0 +1,85 @@
+from datetime import date, datetime
+
+from odoo.tests import tagged
+
+from .common import CrmCoreCommon
+
+
+@tagged("post_install", "-at_install")
+class TestForecastReport(CrmCoreCommon):
+    MEASURES = ("forecast_amount", "pipeline_amount", "achieved_amount",
+                "user_target_amount", "team_target_amount")
+
+    def _rows(self, **domain):
+        """Figures per month of the report rows matching ``domain``."""
+        self.env.flush_all()
+        groups = self.env["crm.sales.forecast.report"]._read_group(
+            [(key, "=", value) for key, value in domain.items()], ["date:month"],
+            [f"{measure}:sum" for measure in self.MEASURES])
+        return {
+            month: dict(zip(self.MEASURES, values, strict=True))
+            for month, *values in groups
+        }
+
+    def test_forecast_next_to_targets(self):
+        Lead = self.env["crm.lead"]
+        Lead.create([
+            {"name": "May A", "type": "opportunity", "user_id": self.salesman.id,
+             "team_id": self.team.id, "expected_revenue": 1000, "probability": 50,
+             "date_deadline": "2026-05-10"},
+            {"name": "May B", "type": "opportunity", "user_id": self.salesman.id,
+             "team_id": self.team.id, "expected_revenue": 2000, "probability": 10,
+             "date_deadline": "2026-05-28"},
+            {"name": "June", "type": "opportunity", "user_id": self.salesman.id,
+             "team_id": self.team.id, "expected_revenue": 400, "probability": 25,
+             "date_deadline": "2026-06-01"},
+            {"name": "Lead, not opportunity", "type": "lead", "user_id": self.salesman.id,
+             "team_id": self.team.id, "expected_revenue": 99999, "date_deadline": "2026-05-01"},
+        ])
+        Target = self.env["crm.sales.target"]
+        Target.create({
+            "user_id": self.salesman.id, "period_type": "month", "date_start": "2026-05-01",
+            "target_amount": 900,
+        })
+        Target.create({
+            "target_type": "team", "team_id": self.team.id, "period_type": "quarter",
+            "date_start": "2026-04-01", "target_amount": 3000,
+        })
+        self._order(self.customer, 250.0, date=datetime(2026, 5, 3))
+
+        mine = self._rows(user_id=self.salesman.id)
+        may = mine[date(2026, 5, 1)]
+        self.assertAlmostEqual(may["forecast_amount"], 700.0)  # 1000 * 50% + 2000 * 10%
+        self.assertAlmostEqual(may["pipeline_amount"], 3000.0)
+        self.assertAlmostEqual(may["user_target_amount"], 900.0)
+        self.assertAlmostEqual(may["achieved_amount"], 250.0)
+        self.assertAlmostEqual(mine[date(2026, 6, 1)]["forecast_amount"], 100.0)
+
+        team = self.env["crm.sales.forecast.report"]._read_group(
+            [("team_id", "=", self.team.id)], ["date:month"],
+            ["team_target_amount:sum", "forecast_amount:sum"])
+        by_month = {month: values for month, *values in team}
+        # a quarter's target is spread over its three months
+        self.assertAlmostEqual(by_month[date(2026, 4, 1)][0], 1000.0)
+        self.assertAlmostEqual(by_month[date(2026, 5, 1)][0], 1000.0)
+        self.assertAlmostEqual(by_month[date(2026, 6, 1)][0], 1000.0)
+        self.assertAlmostEqual(by_month[date(2026, 5, 1)][1], 700.0)
+
+    def test_won_and_lost_are_not_forecast(self):
+        lead = self.env["crm.lead"].create({
+            "name": "Soon won", "type": "opportunity", "user_id": self.colleague.id,
+            "expected_revenue": 1000, "probability": 90, "date_deadline": "2026-07-15",
+        })
+        self.assertAlmostEqual(
+            self._rows(user_id=self.colleague.id)[date(2026, 7, 1)]["forecast_amount"], 900.0)
+        lead.action_set_won()
+        self.assertNotIn(date(2026, 7, 1), self._rows(user_id=self.colleague.id))
+
+    def test_salesman_sees_own_rows(self):
+        self.env["crm.lead"].create({
+            "name": "Colleague's", "type": "opportunity", "user_id": self.colleague.id,
+            "expected_revenue": 100, "probability": 50, "date_deadline": "2026-08-15",
+        })
+        self.env.flush_all()
+        rows = self.env["crm.sales.forecast.report"].with_user(self.salesman).search([])
+        self.assertNotIn(self.colleague, rows.user_id)

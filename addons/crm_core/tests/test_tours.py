@@ -1,0 +1,75 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+
+
+class CrmCoreTourCommon(HttpCase):
+    """Data the browser tours of crm_core rely on; each test makes its own."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # No onboarding tips in the way, and the English labels the tours look for.
+        cls.env.ref("base.user_admin").write({"tour_enabled": False, "lang": "en_US"})
+        cls.competitor = cls.env["crm.competitor"].create({
+            "name": "Tour Rival Ltd",
+            "price_position": "lower",
+        })
+
+
+@tagged("post_install", "-at_install")
+class TestCrmCoreTours(CrmCoreTourCommon):
+    def test_lead_from_customer_lost_to_competitor(self):
+        customer = self.env["res.partner"].create({
+            "name": "Tour Customer Aurora",
+            "is_company": True,
+            "customer_tier": "normal",
+            "lifecycle_stage": "formation",
+        })
+        self.start_tour(
+            f"/odoo/contacts/{customer.id}", "crm_core_lead_from_customer_tour", login="admin"
+        )
+
+        lead = self.env["crm.lead"].with_context(active_test=False).search(
+            [("name", "=", "Tour Deal Zephyr")]
+        )
+        self.assertEqual(len(lead), 1, "the tour creates exactly one opportunity")
+        self.assertEqual(lead.type, "opportunity")
+        self.assertEqual(lead.partner_id, customer, "created from the customer's opportunities")
+        self.assertFalse(lead.active, "the opportunity is marked lost")
+        self.assertEqual(lead.probability, 0)
+        self.assertEqual(lead.lost_competitor_id, self.competitor)
+        self.assertEqual(lead.competitor_ids, self.competitor)
+        report = self.env["crm.competitor.report"].search([("lead_id", "=", lead.id)])
+        self.assertEqual(report.competitor_id, self.competitor)
+        self.assertEqual(report.outcome, "lost_to")
+        self.assertEqual(self.competitor.lost_count, 1)
+
+
+@tagged("post_install", "-at_install")
+class TestCrmCoreToursMobile(CrmCoreTourCommon):
+    browser_size = "375x667"
+    touch_enabled = True
+
+    def test_mobile_customer_profile(self):
+        today = fields.Date.context_today(self.env["res.partner"])
+        customer = self.env["res.partner"].create({
+            "name": "Tour Customer Borealis",
+            "customer_tier": "key",
+            "lifecycle_stage": "stability",
+            # 34 years and two months ago: 34 whatever the time zone of the browser.
+            "birthdate": today - relativedelta(years=34, months=2),
+            "gender": "female",
+            "income_band": "middle",
+        })
+        self.assertEqual(customer.age, 34)
+        self.start_tour(
+            f"/odoo/contacts/{customer.id}", "crm_core_mobile_profile_tour", login="admin"
+        )
+
+        customer.invalidate_recordset()
+        self.assertEqual(customer.income_band, "upper_middle", "the income band was edited")
+        self.assertEqual(customer.gender, "female", "the other fields are left alone")
+        self.assertEqual(customer.customer_tier, "key")
+        self.assertEqual(customer.lifecycle_stage, "stability")

@@ -1,0 +1,129 @@
+# Shared set-up of bin/run and bin/test: sourced, not executed.
+# Every step is idempotent and stops with a one-line reason when something
+# cannot be had.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CONF="$ROOT/odoo.conf"
+PYTHON="${PYTHON:-python3}"
+PG_PORT="${CRM_PG_PORT:-5432}"
+
+die() {
+    echo "error: $*" >&2
+    exit 1
+}
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi
+}
+
+apt_install() {
+    # apt_install PACKAGE...: installs Debian packages that are missing.
+    command -v apt-get >/dev/null 2>&1 || return 1
+    if [ -z "${_CRM_APT_UPDATED:-}" ]; then
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || return 1
+        _CRM_APT_UPDATED=1
+    fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1
+}
+
+require_odoo() {
+    local version
+    version=$("$PYTHON" -c "import odoo.release as r; print(r.version_info[0])" 2>/dev/null) \
+        || die "Odoo is not importable by $PYTHON: install an Odoo 18.0 source tree first (see README.md, Prerequisite)"
+    [ "$version" = 18 ] || die "Odoo $version found, these addons need Odoo 18.0"
+}
+
+host_addons_path() {
+    # The directory holding the host's addons (sale_crm, survey, ...): inside the
+    # odoo package for an installed tree, beside it for a git checkout.
+    "$PYTHON" - <<'PY'
+import os
+import odoo
+pkg = os.path.dirname(odoo.__file__)
+for candidate in (os.path.join(pkg, "addons"), os.path.join(os.path.dirname(pkg), "addons")):
+    if os.path.isdir(os.path.join(candidate, "sale_crm")):
+        print(candidate)
+        break
+PY
+}
+
+ensure_python_requirements() {
+    "$PYTHON" -m pip install --disable-pip-version-check -q -r "$ROOT/requirements.txt" \
+        || die "the Python requirements (requirements.txt) could not be installed"
+}
+
+pg_ready() {
+    pg_isready -q -h 127.0.0.1 -p "$PG_PORT" >/dev/null 2>&1
+}
+
+ensure_postgres() {
+    if ! command -v pg_isready >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+        apt_install postgresql || die "PostgreSQL could not be installed (apt-get install postgresql failed)"
+    fi
+    if ! pg_ready; then
+        command -v pg_lsclusters >/dev/null 2>&1 \
+            || die "PostgreSQL is not running on port $PG_PORT and no Debian cluster tools are here to start it"
+        local cluster
+        cluster=$(pg_lsclusters -h 2>/dev/null | awk -v port="$PG_PORT" '$3 == port {print $1" "$2; exit}')
+        if [ -z "$cluster" ]; then
+            local version
+            version=$(ls /usr/lib/postgresql | sort -n | tail -n 1)
+            as_root pg_createcluster -p "$PG_PORT" "$version" crm >/dev/null \
+                || die "could not create a PostgreSQL cluster on port $PG_PORT"
+            cluster="$version crm"
+        fi
+        # pg_ctlcluster runs the server as the cluster's owner, never as root.
+        as_root pg_ctlcluster $cluster start >/dev/null 2>&1 || true
+        for _ in $(seq 30); do pg_ready && break; sleep 1; done
+        pg_ready || die "PostgreSQL did not start on port $PG_PORT (see /var/log/postgresql/)"
+    fi
+    ensure_db_role
+}
+
+ensure_db_role() {
+    local user password
+    user=$(sed -n 's/^db_user *= *//p' "$CONF")
+    password=$(sed -n 's/^db_password *= *//p' "$CONF")
+    if PGPASSWORD="$password" psql -h 127.0.0.1 -p "$PG_PORT" -U "$user" -d postgres -tAc "select 1" >/dev/null 2>&1; then
+        return 0
+    fi
+    as_root runuser -u postgres -- psql -q -p "$PG_PORT" -d postgres -c \
+        "DO \$\$ BEGIN
+           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$user') THEN
+             CREATE ROLE \"$user\" LOGIN CREATEDB PASSWORD '$password';
+           ELSE
+             ALTER ROLE \"$user\" LOGIN CREATEDB PASSWORD '$password';
+           END IF;
+         END \$\$;" >/dev/null \
+        || die "could not create the database role '$user' (needs the postgres superuser)"
+}
+
+ensure_chromium() {
+    command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+        || apt_install chromium || die "Chromium could not be installed (apt-get install chromium failed)"
+}
+
+project_addons() {
+    # Comma-separated names of every installable addon of the project.
+    "$PYTHON" - "$ROOT/addons" <<'PY'
+import ast, pathlib, sys
+names = []
+for manifest in sorted(pathlib.Path(sys.argv[1]).glob("*/__manifest__.py")):
+    if ast.literal_eval(manifest.read_text()).get("installable", True):
+        names.append(manifest.parent.name)
+print(",".join(names))
+PY
+}
+
+odoo_cmd() {
+    # odoo_cmd ARGS...: the host's server with the project's configuration.
+    "$PYTHON" -m odoo -c "$CONF" --addons-path="$(host_addons_path),$ROOT/addons" "$@"
+}
+
+prepare() {
+    require_odoo
+    ensure_python_requirements
+    ensure_postgres
+    [ -n "$(host_addons_path)" ] || die "the Odoo tree has no addons directory with sale_crm in it"
+    [ -n "$(project_addons)" ] || die "no installable addon found in $ROOT/addons"
+}
