@@ -1,6 +1,7 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.tools import format_amount
 
 
 class CrmLead(models.Model):
@@ -65,8 +66,10 @@ class CrmLead(models.Model):
                 % self.env._(
                     "Expected revenue %(amount)s reaches the big deal threshold "
                     "%(threshold)s of team %(team)s.",
-                    amount=lead.expected_revenue,
-                    threshold=lead.team_id.big_deal_threshold,
+                    amount=format_amount(self.env, lead.expected_revenue, lead.company_currency),
+                    threshold=format_amount(
+                        self.env, lead.team_id.big_deal_threshold, lead.company_currency
+                    ),
                     team=lead.team_id.name,
                 ),
             )

@@ -55,6 +55,7 @@ class CrmSalesTarget(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     target_amount = fields.Monetary(required=True, tracking=True)
     achieved_amount = fields.Monetary(
+        string="Achieved",
         compute="_compute_achieved",
         help="Untaxed amount of the confirmed sale orders of the period, in company currency.",
     )

@@ -30,11 +30,13 @@ class CrmSalesForecastReport(models.Model):
     )
     user_target_amount = fields.Float(
         string="Salesperson Target", readonly=True,
-        help="Targets of salespeople, spread evenly over the months of their period.",
+        help="Targets of salespeople, spread evenly over the months of their period; where "
+        "targets overlap (a month within a quarter), the shortest one counts.",
     )
     team_target_amount = fields.Float(
         string="Team Target", readonly=True,
-        help="Targets of sales teams, spread evenly over the months of their period.",
+        help="Targets of sales teams, spread evenly over the months of their period; where "
+        "targets overlap (a month within a quarter), the shortest one counts.",
     )
 
     @property
@@ -69,27 +71,40 @@ class CrmSalesForecastReport(models.Model):
                       FROM sale_order so
                      WHERE so.state = 'sale'
                     UNION ALL
-                    SELECT month::date,
-                           CASE WHEN t.target_type = 'user' THEN t.user_id END,
-                           CASE WHEN t.target_type = 'team' THEN t.team_id END,
-                           t.company_id,
-                           0, 0, 0,
-                           CASE WHEN t.target_type = 'user'
-                                THEN t.target_amount / span.months ELSE 0 END,
-                           CASE WHEN t.target_type = 'team'
-                                THEN t.target_amount / span.months ELSE 0 END
-                      FROM crm_sales_target t
-                     CROSS JOIN LATERAL (
-                            SELECT (EXTRACT(YEAR FROM age(date_trunc('month', t.date_end),
-                                                          date_trunc('month', t.date_start))) * 12
-                                    + EXTRACT(MONTH FROM age(date_trunc('month', t.date_end),
-                                                             date_trunc('month', t.date_start)))
-                                    + 1) AS months
-                           ) AS span
-                     CROSS JOIN LATERAL generate_series(
-                            date_trunc('month', t.date_start), t.date_end, interval '1 month'
-                           ) AS month
-                     WHERE t.active
+                    SELECT * FROM (
+                        -- the most specific target of each owner covers the month
+                        SELECT DISTINCT ON (month, owner.user_id, owner.team_id, t.company_id)
+                               month::date,
+                               owner.user_id,
+                               owner.team_id,
+                               t.company_id,
+                               0, 0, 0,
+                               CASE WHEN t.target_type = 'user'
+                                    THEN t.target_amount / span.months ELSE 0 END,
+                               CASE WHEN t.target_type = 'team'
+                                    THEN t.target_amount / span.months ELSE 0 END
+                          FROM crm_sales_target t
+                         CROSS JOIN LATERAL (
+                                SELECT CASE WHEN t.target_type = 'user' THEN t.user_id END
+                                           AS user_id,
+                                       CASE WHEN t.target_type = 'team' THEN t.team_id END
+                                           AS team_id
+                               ) AS owner
+                         CROSS JOIN LATERAL (
+                                SELECT (EXTRACT(YEAR FROM age(date_trunc('month', t.date_end),
+                                                              date_trunc('month', t.date_start)))
+                                        * 12
+                                        + EXTRACT(MONTH FROM age(date_trunc('month', t.date_end),
+                                                                 date_trunc('month', t.date_start)))
+                                        + 1) AS months
+                               ) AS span
+                         CROSS JOIN LATERAL generate_series(
+                                date_trunc('month', t.date_start), t.date_end, interval '1 month'
+                               ) AS month
+                         WHERE t.active
+                         ORDER BY month, owner.user_id, owner.team_id, t.company_id,
+                                  t.date_end - t.date_start, t.id
+                    ) AS targets
                    ) AS facts
              GROUP BY date, user_id, team_id, company_id
             """

@@ -65,6 +65,24 @@ class TestForecastReport(CrmCoreCommon):
         self.assertAlmostEqual(by_month[date(2026, 6, 1)][0], 1000.0)
         self.assertAlmostEqual(by_month[date(2026, 5, 1)][1], 700.0)
 
+    def test_shortest_overlapping_target_counts(self):
+        Target = self.env["crm.sales.target"]
+        Target.create({
+            "target_type": "team", "team_id": self.team.id, "period_type": "year",
+            "date_start": "2026-01-01", "target_amount": 12000,
+        })
+        Target.create({
+            "target_type": "team", "team_id": self.team.id, "period_type": "month",
+            "date_start": "2026-02-01", "target_amount": 5000,
+        })
+        self.env.flush_all()
+        groups = self.env["crm.sales.forecast.report"]._read_group(
+            [("team_id", "=", self.team.id)], ["date:month"], ["team_target_amount:sum"])
+        by_month = dict(groups)
+        self.assertAlmostEqual(by_month[date(2026, 1, 1)], 1000.0)
+        self.assertAlmostEqual(by_month[date(2026, 2, 1)], 5000.0)
+        self.assertAlmostEqual(by_month[date(2026, 3, 1)], 1000.0)
+
     def test_won_and_lost_are_not_forecast(self):
         lead = self.env["crm.lead"].create({
             "name": "Soon won", "type": "opportunity", "user_id": self.colleague.id,
@@ -80,6 +98,18 @@ class TestForecastReport(CrmCoreCommon):
             "name": "Colleague's", "type": "opportunity", "user_id": self.colleague.id,
             "expected_revenue": 100, "probability": 50, "date_deadline": "2026-08-15",
         })
+        other_team = self.env["crm.team"].create({"name": "Team West"})
+        Target = self.env["crm.sales.target"]
+        Target.create({
+            "target_type": "team", "team_id": other_team.id, "date_start": "2026-08-01",
+            "target_amount": 700,
+        })
+        Target.create({
+            "target_type": "team", "team_id": self.team.id, "date_start": "2026-08-01",
+            "target_amount": 500,
+        })
         self.env.flush_all()
         rows = self.env["crm.sales.forecast.report"].with_user(self.salesman).search([])
         self.assertNotIn(self.colleague, rows.user_id)
+        self.assertIn(self.team, rows.team_id)
+        self.assertNotIn(other_team, rows.team_id)

@@ -1,0 +1,40 @@
+from pathlib import Path
+
+import polib
+
+from odoo.modules.module import get_module_path
+from odoo.tests import TransactionCase, tagged
+from odoo.tools.translate import TranslationModuleReader
+
+
+@tagged("post_install", "-at_install")
+class TestTranslations(TransactionCase):
+    """Every user-facing term of every addon of the suite has a Chinese translation."""
+
+    def _suite_modules(self):
+        suite_dir = Path(get_module_path("crm_core")).parent
+        installed = self.env["ir.module.module"].search([("state", "=", "installed")])
+        return [
+            module.name for module in installed
+            if Path(get_module_path(module.name) or "/").parent == suite_dir
+        ]
+
+    def test_zh_cn_is_complete(self):
+        modules = self._suite_modules()
+        self.assertIn("crm_core", modules)
+        problems = {}
+        for module in modules:
+            po_path = Path(get_module_path(module)) / "i18n" / "zh_CN.po"
+            if not po_path.is_file():
+                problems[module] = "no i18n/zh_CN.po"
+                continue
+            translated = {entry.msgid for entry in polib.pofile(str(po_path))
+                          if entry.msgstr and not entry.obsolete}
+            terms = {
+                source for term_module, _type, _name, _res_id, source, _value, _comments
+                in TranslationModuleReader(self.env.cr, modules=[module])
+                if term_module == module and source
+            }
+            if missing := sorted(terms - translated):
+                problems[module] = missing
+        self.assertFalse(problems, "terms without a zh_CN translation")
