@@ -48,7 +48,7 @@ PY
 }
 
 ensure_python_requirements() {
-    "$PYTHON" -m pip install --disable-pip-version-check -q -r "$ROOT/requirements.txt" \
+    "$PYTHON" -m pip install --disable-pip-version-check --root-user-action=ignore -q -r "$ROOT/requirements.txt" \
         || die "the Python requirements (requirements.txt) could not be installed"
 }
 
