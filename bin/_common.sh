@@ -120,6 +120,19 @@ odoo_cmd() {
     "$PYTHON" -m odoo -c "$CONF" --addons-path="$(host_addons_path),$ROOT/addons" "$@"
 }
 
+load_chinese() {
+    # load_chinese DB: Chinese next to English, for every installed addon's terms and
+    # records. Done in a shell once the registry is loaded: --load-language runs before
+    # the addons' models exist (their records would stay English), and on a new database
+    # it would replace English.
+    "$PYTHON" -m odoo shell -c "$CONF" --addons-path="$(host_addons_path),$ROOT/addons" \
+        -d "$1" --no-http --log-level=warn >/dev/null <<'PY'
+env["res.lang"]._activate_lang("zh_CN")
+env["ir.module.module"].search([("state", "=", "installed")])._update_translations(["zh_CN"])
+env.cr.commit()
+PY
+}
+
 prepare() {
     require_odoo
     ensure_python_requirements

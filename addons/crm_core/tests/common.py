@@ -4,7 +4,25 @@ from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
 
 
-class CrmCoreCommon(TransactionCase):
+class CrmSuiteCase(TransactionCase):
+    """Helpers for the tests of every addon of the suite."""
+
+    @contextmanager
+    def assertRaisesText(self, exception, text):
+        """Like ``assertRaises`` (changes rolled back to a savepoint), and the
+        error message contains ``text``."""
+        with self.assertRaises(exception) as caught:
+            yield caught
+        self.assertIn(text, str(caught.exception))
+
+    @classmethod
+    def _flush_tracking(cls):
+        """Post what was tracked so far, so that a test sees only its own changes."""
+        cls.env.flush_all()
+        cls.env.cr.precommit.run()
+
+
+class CrmCoreCommon(CrmSuiteCase):
     """Users of each sales group, a team and a customer, in one company."""
 
     @classmethod
@@ -43,20 +61,6 @@ class CrmCoreCommon(TransactionCase):
             "name": "CRM Licence", "list_price": 100.0, "type": "service",
         })
         cls._flush_tracking()
-
-    @contextmanager
-    def assertRaisesText(self, exception, text):
-        """Like ``assertRaises`` (changes rolled back to a savepoint), and the
-        error message contains ``text``."""
-        with self.assertRaises(exception) as caught:
-            yield caught
-        self.assertIn(text, str(caught.exception))
-
-    @classmethod
-    def _flush_tracking(cls):
-        """Post what was tracked so far, so that a test sees only its own changes."""
-        cls.env.flush_all()
-        cls.env.cr.precommit.run()
 
     @classmethod
     def _order(cls, partner, amount, user=None, date=None, confirm=True, currency=None,

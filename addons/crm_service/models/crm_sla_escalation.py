@@ -1,0 +1,61 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+TRIGGERS = [
+    ("before_breach", "Before breach"),
+    ("at_breach", "At breach"),
+    ("after_breach", "After breach"),
+]
+
+
+class CrmSlaEscalation(models.Model):
+    _name = "crm.sla.escalation"
+    _description = "SLA Escalation Step"
+    _order = "policy_id, sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    policy_id = fields.Many2one("crm.sla.policy", required=True, ondelete="cascade", index=True)
+    trigger = fields.Selection(TRIGGERS, required=True, default="at_breach")
+    hours = fields.Float(
+        string="Working Hours",
+        help="Working hours before the resolution deadline (before breach) or after it "
+        "(after breach).",
+    )
+    notify_user_ids = fields.Many2many("res.users", string="Notify Users")
+    notify_group_id = fields.Many2one("res.groups")
+    raise_priority = fields.Boolean(help="Raise the priority of the complaint by one level.")
+    reassign_user_id = fields.Many2one("res.users", string="Reassign To")
+    level = fields.Integer(
+        string="Escalation Level", default=1,
+        help="The escalation level of the complaint is raised to this level.",
+    )
+    company_id = fields.Many2one(related="policy_id.company_id", store=True)
+
+    @api.constrains("trigger", "hours", "level")
+    def _check_hours(self):
+        for step in self:
+            if step.hours < 0:
+                raise ValidationError(self.env._(
+                    "The working hours of the escalation step %(step)s cannot be negative.",
+                    step=step.name,
+                ))
+            if step.trigger != "at_breach" and not step.hours:
+                raise ValidationError(self.env._(
+                    "The escalation step %(step)s fires before or after the breach: give it "
+                    "a number of working hours.",
+                    step=step.name,
+                ))
+            if step.level < 0:
+                raise ValidationError(self.env._(
+                    "The escalation level of %(step)s cannot be negative.", step=step.name,
+                ))
+
+    def _fire_date(self, resolve_deadline):
+        """When this step fires for a resolution deadline (naive UTC datetime)."""
+        self.ensure_one()
+        calendar = self.policy_id.resource_calendar_id
+        if self.trigger == "at_breach" or not self.hours:
+            return resolve_deadline
+        hours = -self.hours if self.trigger == "before_breach" else self.hours
+        return calendar.plan_hours(hours, resolve_deadline, compute_leaves=True) or resolve_deadline
