@@ -5,7 +5,8 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CONF="$ROOT/odoo.conf"
 PYTHON="${PYTHON:-python3}"
-PG_PORT="${CRM_PG_PORT:-5432}"
+PG_PORT="$(sed -n 's/^db_port *= *//p' "$CONF")"
+PG_PORT="${PG_PORT:-5432}"
 
 die() {
     echo "error: $*" >&2
