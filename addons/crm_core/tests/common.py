@@ -7,6 +7,12 @@ from odoo.tests.common import TransactionCase
 class CrmSuiteCase(TransactionCase):
     """Helpers for the tests of every addon of the suite."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
+        cls.company = cls.env.company
+
     @contextmanager
     def assertRaisesText(self, exception, text):
         """Like ``assertRaises`` (changes rolled back to a savepoint), and the
@@ -28,8 +34,6 @@ class CrmCoreCommon(CrmSuiteCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
-        cls.company = cls.env.company
         cls.manager = new_test_user(
             cls.env, login="crm_core_manager", name="Manager Mei",
             groups="sales_team.group_sale_manager,base.group_partner_manager",

@@ -32,8 +32,6 @@ class CrmServiceCommon(CrmSuiteCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
-        cls.company = cls.env.company
         cls.manager = new_test_user(
             cls.env, login="svc_manager", name="Manager Meng",
             groups="crm_service.group_crm_service_manager", email="meng@example.com",
