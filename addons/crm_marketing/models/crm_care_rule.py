@@ -235,7 +235,8 @@ class CrmCareRule(models.Model):
         elif self.action == "email":
             self.mail_template_id.send_mail_batch(partners.ids)
         elif self.action == "sms" and "sms.sms" in self.env:
-            partners._message_sms(body=self.sms_body)
+            for partner in partners:
+                partner._message_sms(body=self.sms_body)
 
     def action_run(self):
         logs = self._run()

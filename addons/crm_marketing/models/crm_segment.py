@@ -39,7 +39,7 @@ class CrmSegment(models.Model):
     )
     member_count = fields.Integer(string="Number of Members", compute="_compute_member_count")
     mailing_list_id = fields.Many2one(
-        "mailing.list", copy=False, ondelete="set null",
+        "mailing.list", copy=False, ondelete="set null", readonly=True,
         help="Mailing list kept equal to the members of the segment that have an email.",
     )
     last_sync_date = fields.Datetime(string="Last Synchronization", readonly=True, copy=False)
@@ -229,13 +229,15 @@ class CrmSegment(models.Model):
             uid=uid,
         ))
         added = cr.rowcount
-        # 3. unsubscribe whoever is no longer a member
+        # 3. unsubscribe whoever is no longer a member; an opt-out is kept, so that
+        #    a contact who leaves and comes back is not subscribed again
         cr.execute(SQL(
             """
             DELETE FROM mailing_subscription s
              USING mailing_contact c
              WHERE c.id = s.contact_id
                AND s.list_id = %(list)s
+               AND NOT s.opt_out
                AND NOT EXISTS (SELECT 1 FROM crm_segment_sync_member m
                                 WHERE m.email_normalized = c.email_normalized)
             """,

@@ -20,6 +20,7 @@ class ResPartner(models.Model):
         compute="_compute_crm_order_behaviour",
         search="_search_crm_days_since_last_order",
         help="Days since the last confirmed sale order of the customer (empty: never ordered).",
+        groups="sales_team.group_sale_salesman,mass_mailing.group_mass_mailing_user",
     )
     crm_order_count = fields.Integer(
         string="Orders in Period",
@@ -27,6 +28,7 @@ class ResPartner(models.Model):
         search="_search_crm_order_count",
         help="Confirmed sale orders of the customer over the period of the segment "
         "(365 days by default).",
+        groups="sales_team.group_sale_salesman,mass_mailing.group_mass_mailing_user",
     )
     crm_spend = fields.Float(
         string="Spend in Period",
@@ -34,6 +36,7 @@ class ResPartner(models.Model):
         search="_search_crm_spend",
         help="Untaxed amount of the confirmed sale orders of the customer over the period "
         "of the segment (365 days by default), in company currency.",
+        groups="sales_team.group_sale_salesman,mass_mailing.group_mass_mailing_user",
     )
     loyalty_tier_id = fields.Many2one(
         "crm.loyalty.tier",

@@ -61,9 +61,10 @@ class UtmCampaign(models.Model):
         "in company currency.",
     )
     roi = fields.Float(
-        string="ROI (%)",
+        string="ROI",
         compute="_compute_results",
-        help="(Revenue - actual cost) / actual cost, in percent; empty without cost.",
+        help="(Revenue - actual cost) / actual cost; shown as a percentage, empty without "
+        "cost.",
     )
     has_roi = fields.Boolean(compute="_compute_results")
     cost_per_lead = fields.Monetary(currency_field="currency_id", compute="_compute_results")
@@ -125,7 +126,7 @@ class UtmCampaign(models.Model):
             campaign.customer_count = customers
             campaign.revenue = revenue
             campaign.has_roi = bool(cost)
-            campaign.roi = (revenue - cost) / cost * 100 if cost else False
+            campaign.roi = (revenue - cost) / cost if cost else False
             campaign.cost_per_lead = cost / leads if leads else False
             campaign.visitor_lead_rate = leads / visitors * 100 if visitors else 0.0
             campaign.lead_opportunity_rate = opportunities / leads * 100 if leads else 0.0

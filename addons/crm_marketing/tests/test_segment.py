@@ -174,6 +174,15 @@ class TestSegment(CrmMarketingCommon):
         # a second run changes nothing
         result = segment._sync_mailing_list()
         self.assertEqual((result["created"], result["added"], result["removed"]), (0, 0, 0))
+        # the opted-out Wang leaves the segment and comes back: still opted out
+        self.wang.gender = "male"
+        segment._sync_mailing_list()
+        self.wang.gender = "female"
+        segment._sync_mailing_list()
+        subscription = mailing_list.subscription_ids.filtered(
+            lambda sub: sub.contact_id.email_normalized == "wang.fang@example.com")
+        self.assertEqual(len(subscription), 1)
+        self.assertTrue(subscription.opt_out)
 
     def test_campaign_targets_segment(self):
         segment = self._segment([("gender", "=", "female")])

@@ -1,11 +1,15 @@
+import logging
 import re
 
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_datetime
 
 from .crm_sla_policy import PRIORITIES
+
+_logger = logging.getLogger(__name__)
 
 CHANNELS = [
     ("phone", "Phone"),
@@ -210,6 +214,8 @@ class CrmComplaint(models.Model):
     )
     def _compute_sla_policy_id(self):
         policies = self.env["crm.sla.policy"]
+        if self.env.context.get("crm_service_escalating"):
+            return  # raising the priority on escalation keeps the policy being escalated
         for complaint in self:
             if complaint.resolved_date and complaint.sla_policy_id:
                 continue  # a solved complaint keeps the policy it was measured by
@@ -222,6 +228,8 @@ class CrmComplaint(models.Model):
     )
     def _compute_deadlines(self):
         for complaint in self:
+            if complaint.resolved_date and complaint.resolve_deadline:
+                continue  # measured: editing the policy later does not rewrite history
             policy = complaint.sla_policy_id
             if not policy or not complaint.date_received:
                 complaint.response_deadline = complaint.resolve_deadline = False
@@ -483,6 +491,7 @@ class CrmComplaint(models.Model):
         result = super()._message_post_after_hook(message, msg_values)
         if (
             not self.first_response_date
+            and not self.env.context.get("crm_service_survey_invitation")
             and message.message_type in ("comment", "email_outgoing")
             and message.subtype_id and not message.subtype_id.internal
             and not message.is_internal
@@ -553,9 +562,12 @@ class CrmComplaint(models.Model):
         )
 
     def _send_satisfaction_survey(self):
+        # service agents have no rights on surveys: the invitation is the addon's own
+        # doing, once the agent's change of the complaint has been allowed
+        self.check_access("write")
         survey = self.env.ref("crm_service.crm_service_survey_satisfaction",
                               raise_if_not_found=False)
-        if not survey or not survey.active:
+        if not survey or not survey.sudo().active:
             return
         for complaint in self:
             if complaint.survey_user_input_id or not complaint.partner_id:
@@ -566,6 +578,10 @@ class CrmComplaint(models.Model):
             )
             complaint.sudo().survey_user_input_id = answer
             url = answer.get_base_url() + answer.get_start_url()
+            complaint = complaint.with_context(
+                lang=complaint.partner_id.lang or self.env.lang,
+                crm_service_survey_invitation=True,
+            )
             complaint.message_post(
                 body=Markup(
                     "<p>%s</p><p><a href='%s' class='btn btn-primary'>%s</a></p>"
@@ -631,12 +647,20 @@ class CrmComplaint(models.Model):
                 continue
             fired = complaint.escalation_log_ids.escalation_id
             for step in complaint.sla_policy_id.escalation_ids - fired:
-                if step._fire_date(complaint.resolve_deadline) <= now:
-                    complaint._escalate(step)
-                    log_values.append({
-                        "complaint_id": complaint.id, "escalation_id": step.id,
-                        "date": now, "level": complaint.escalation_level,
-                    })
+                if step._fire_date(complaint.resolve_deadline) > now:
+                    continue
+                try:
+                    with self.env.cr.savepoint():
+                        complaint._escalate(step)
+                except Exception:
+                    _logger.exception(
+                        "Escalation %s of complaint %s failed", step.name, complaint.reference
+                    )
+                    continue
+                log_values.append({
+                    "complaint_id": complaint.id, "escalation_id": step.id,
+                    "date": now, "level": complaint.escalation_level,
+                })
         if log_values:
             Log.create(log_values)
         self.env.add_to_compute(self._fields["next_escalation_date"], complaints)
@@ -658,7 +682,7 @@ class CrmComplaint(models.Model):
         if step.level > self.escalation_level:
             values["escalation_level"] = step.level
         if values:
-            self.write(values)
+            self.with_context(crm_service_escalating=True).write(values)
         users = step.notify_user_ids | step.notify_group_id.sudo().users
         users = users.filtered(lambda user: not user.share)
         self.message_post(
@@ -666,7 +690,7 @@ class CrmComplaint(models.Model):
                 "Escalation %(step)s: the resolution deadline is %(deadline)s "
                 "(escalation level %(level)s).",
                 step=step.name,
-                deadline=fields.Datetime.to_string(self.resolve_deadline),
+                deadline=format_datetime(self.env, self.resolve_deadline),
                 level=self.escalation_level,
             ),
             partner_ids=users.partner_id.ids,

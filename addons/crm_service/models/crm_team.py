@@ -11,6 +11,7 @@ class CrmTeam(models.Model):
     complaint_alias_name = fields.Char(
         string="Complaint Alias", compute="_compute_complaint_alias_name",
         inverse="_inverse_complaint_alias_name", compute_sudo=True,
+        groups="crm_service.group_crm_service_manager",
         help="Emails sent to this alias (at the company's alias domain) become complaints "
         "of this team.",
     )

@@ -74,7 +74,7 @@ class ResPartner(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_service.crm_complaint_action"
         )
-        action["domain"] = [("partner_id", "child_of", self.commercial_partner_id.id)]
+        action["domain"] = [("partner_id", "child_of", self.id)]
         action["context"] = {
             "default_partner_id": self.id,
             "search_default_filter_open": 1,

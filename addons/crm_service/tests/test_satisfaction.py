@@ -61,6 +61,16 @@ class TestSatisfaction(CrmServiceCommon):
         self.assertEqual(len(activity), 1, "a detractor gets a call back")
         self.assertEqual(activity.user_id, self.leader, "for the team leader")
 
+    def test_agent_resolves_and_invitation_is_not_a_response(self):
+        """A service agent, who has no rights on surveys, resolves a complaint: the
+        customer is invited, and the invitation is not taken as the first answer."""
+        complaint = self._complaint()
+        self.assertFalse(complaint.first_response_date)
+        complaint.with_user(self.agent).stage_id = self.stage_resolved
+        self.assertTrue(complaint.survey_user_input_id)
+        self.assertFalse(complaint.first_response_date)
+        self.assertTrue(complaint.resolved_date)
+
     def test_passive(self):
         complaint = self._complaint()
         complaint.stage_id = self.stage_resolved

@@ -123,7 +123,7 @@ registry.category("web_tour.tours").add("crm_marketing_segment_campaign_tour", {
         },
         {
             content: "Without revenue yet, the ROI is -100%",
-            trigger: ".o_field_widget[name=roi]:contains(-100.00)",
+            trigger: ".o_field_widget[name=roi]:contains(-100)",
         },
     ],
 });
@@ -140,7 +140,7 @@ registry.category("web_tour.tours").add("crm_marketing_mobile_campaign_tour", {
         },
         {
             content: "Revenue 2,000 for a cost of 800: ROI 150%",
-            trigger: ".o_field_widget[name=roi]:contains(150.00)",
+            trigger: ".o_field_widget[name=roi]:contains(150)",
         },
         {
             content: "Open the funnel",
@@ -169,7 +169,7 @@ registry.category("web_tour.tours").add("crm_marketing_mobile_campaign_tour", {
         ...stepUtils.saveForm(),
         {
             content: "Revenue 2,000 for a cost of 1,000: ROI 100%",
-            trigger: ".o_field_widget[name=roi]:contains(100.00)",
+            trigger: ".o_field_widget[name=roi]:contains(100)",
         },
     ],
 });
