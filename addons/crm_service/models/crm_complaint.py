@@ -36,6 +36,21 @@ RESOLUTION_TYPES = [
 # words shorter than this are not used to suggest solutions
 MIN_WORD_LENGTH = 3
 MAX_SUGGESTIONS = 5
+MAX_KEYWORDS = 30
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _keywords(text):
+    """Words to look solutions up with. Chinese is written without spaces: a run of
+    Chinese characters gives its overlapping pairs of characters (空调噪音 → 空调, 调噪,
+    噪音), which match the same words in another phrasing."""
+    keywords = set()
+    for token in re.findall(r"\w+", text):
+        if CJK.search(token):
+            keywords.update(token[index:index + 2] for index in range(len(token) - 1))
+        elif len(token) >= MIN_WORD_LENGTH:
+            keywords.add(token)
+    return frozenset(keywords)
 
 
 class CrmComplaint(models.Model):
@@ -141,7 +156,8 @@ class CrmComplaint(models.Model):
     sla_compliance = fields.Float(
         string="SLA Compliance (%)", compute="_compute_sla_compliance", store=True,
         aggregator="avg",
-        help="100 when the SLA was met, 0 when it was breached; averaged in reports.",
+        help="0 when the SLA is breached, 100 otherwise (met, or an open complaint still "
+        "within its deadlines); averaged in reports.",
     )
     # resolution
     resolution_type = fields.Selection(RESOLUTION_TYPES, tracking=True)
@@ -316,6 +332,7 @@ class CrmComplaint(models.Model):
     @api.depends("first_response_date", "resolved_date", "date_received", "paused_hours",
                  "sla_policy_id.resource_calendar_id")
     def _compute_work_hours(self):
+        # resolved without a written answer: the resolution was the response
         for complaint in self:
             calendar = (
                 complaint.sla_policy_id.resource_calendar_id
@@ -324,10 +341,11 @@ class CrmComplaint(models.Model):
             complaint.response_work_hours = complaint.resolve_work_hours = 0.0
             if not calendar or not complaint.date_received:
                 continue
-            if complaint.first_response_date:
+            responded = complaint.first_response_date or complaint.resolved_date
+            if responded:
                 complaint.response_work_hours = calendar.get_work_hours_count(
-                    complaint.date_received, complaint.first_response_date
-                ) if complaint.first_response_date > complaint.date_received else 0.0
+                    complaint.date_received, responded
+                ) if responded > complaint.date_received else 0.0
             if complaint.resolved_date and complaint.resolved_date > complaint.date_received:
                 complaint.resolve_work_hours = max(0.0, calendar.get_work_hours_count(
                     complaint.date_received, complaint.resolved_date
@@ -336,24 +354,19 @@ class CrmComplaint(models.Model):
     @api.depends("sla_status")
     def _compute_sla_compliance(self):
         for complaint in self:
-            complaint.sla_compliance = {"met": 100.0, "breached": 0.0}.get(
-                complaint.sla_status, False
-            )
+            # a Float cannot be empty: an open complaint within its deadlines counts as
+            # compliant so far, rather than as a 0 that would pull every average down
+            complaint.sla_compliance = 0.0 if complaint.sla_status == "breached" else 100.0
 
     @api.depends("category_id", "name", "description", "solution_ids")
     def _compute_suggested_solution_ids(self):
         Solution = self.env["crm.solution"]
         for complaint in self:
-            words = {
-                word for word in re.findall(
-                    r"\w+",
-                    f"{complaint.name or ''} "
-                    f"{tools.html2plaintext(complaint.description or '')}",
-                )
-                if len(word) >= MIN_WORD_LENGTH
-            }
+            words = _keywords(
+                f"{complaint.name or ''} {tools.html2plaintext(complaint.description or '')}"
+            )
             text_domain = []
-            for word in sorted(words)[:20]:
+            for word in sorted(words)[:MAX_KEYWORDS]:
                 text_domain = (["|"] if text_domain else []) + text_domain + [
                     "|", ("name", "ilike", word), ("problem", "ilike", word)
                 ]

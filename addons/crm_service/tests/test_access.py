@@ -17,6 +17,12 @@ class TestAccess(CrmServiceCommon):
             groups="crm_service.group_crm_service_user",
             company_id=cls.company_2.id, company_ids=[(6, 0, cls.company_2.ids)],
         )
+        # a manager sees every team's complaints: only the company rule stands in the way
+        cls.manager_company_2 = new_test_user(
+            cls.env, login="svc_manager_c2", name="Manager Zhou",
+            groups="crm_service.group_crm_service_manager",
+            company_id=cls.company_2.id, company_ids=[(6, 0, cls.company_2.ids)],
+        )
 
     def test_team_member_and_leader_see_team_complaint(self):
         self.assertEqual(self.complaint.with_user(self.agent).read(["name"])[0]["name"],
@@ -34,12 +40,16 @@ class TestAccess(CrmServiceCommon):
         self.assertNotIn(self.complaint, visible)
 
     def test_user_of_another_company_refused(self):
-        complaint = self.complaint.with_user(self.user_company_2)
+        for user in (self.user_company_2, self.manager_company_2):
+            complaint = self.complaint.with_user(user)
+            with self.assertRaises(AccessError):
+                complaint.read(["name"])
+            self.assertFalse(self.env["crm.complaint"].with_user(user).search(
+                [("id", "=", self.complaint.id)]
+            ))
+        unrouted = self._complaint(name="No team", team_id=False, user_id=False)
         with self.assertRaises(AccessError):
-            complaint.read(["name"])
-        self.assertFalse(self.env["crm.complaint"].with_user(self.user_company_2).search(
-            [("id", "=", self.complaint.id)]
-        ))
+            unrouted.with_user(self.user_company_2).read(["name"])
 
     def test_portal_user_sees_only_own_company(self):
         portal = new_test_user(self.env, login="svc_portal_wang", name="Wang Fang Portal",

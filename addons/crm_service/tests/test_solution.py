@@ -36,6 +36,14 @@ class TestSolution(CrmServiceCommon):
                          "description": "<p>the compressor is loud</p>"})
         self.assertEqual(complaint.suggested_solution_ids[:1], self.noise)
 
+    def test_suggestions_for_chinese_text(self):
+        noise_zh = self.env["crm.solution"].create({
+            "name": "空调外机噪音大", "problem": "<p>空调外机运行时噪音大 影响休息</p>",
+            "solution": "<p>上门检查减震垫并紧固外机支架。</p>", "is_published": True,
+        })
+        complaint = self._complaint(name="空调噪音很大", category_id=False)
+        self.assertEqual(complaint.suggested_solution_ids[:1], noise_zh)
+
     def test_apply_solution_records_and_counts(self):
         complaint = self._complaint(name="Fridge arrived with a dent")
         action = complaint.action_apply_solution()
