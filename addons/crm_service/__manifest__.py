@@ -21,6 +21,7 @@
         "views/res_partner_views.xml",
         "views/crm_team_views.xml",
         "views/crm_complaint_portal_templates.xml",
+        "report/crm_complaint_satisfaction_report_views.xml",
         "views/crm_service_menus.xml",
     ],
     "demo": [

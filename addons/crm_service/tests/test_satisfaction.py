@@ -61,6 +61,32 @@ class TestSatisfaction(CrmServiceCommon):
         self.assertEqual(len(activity), 1, "a detractor gets a call back")
         self.assertEqual(activity.user_id, self.leader, "for the team leader")
 
+    def test_satisfaction_report_gives_csat_and_nps(self):
+        scores = {"Promoter": (5, 10), "Passive": (4, 7), "Detractor": (2, 3)}
+        complaints = self.env["crm.complaint"]
+        for name, (csat, nps) in scores.items():
+            complaint = self._complaint(name=name)
+            complaint.stage_id = self.stage_resolved
+            self._answer(complaint, csat, nps)
+            complaints |= complaint
+        unanswered = self._complaint(name="Silent")
+        unanswered.stage_id = self.stage_resolved
+        other_team = self._complaint(name="Elsewhere", team_id=self.team_b.id,
+                                     user_id=self.agent_b.id)
+        other_team.stage_id = self.stage_resolved
+        self._answer(other_team, 1, 0)
+        self.env.flush_all()
+        Report = self.env["crm.complaint.satisfaction.report"]
+        [(csat, nps, promoters, detractors)] = Report._read_group(
+            [("team_id", "=", self.team.id)], [],
+            ["csat:avg", "nps:avg", "promoter_count:sum", "detractor_count:sum"])
+        self.assertAlmostEqual(csat, (5 + 4 + 2) / 3, msg="unanswered surveys do not count")
+        self.assertAlmostEqual(nps, 0.0, msg="1 promoter - 1 detractor out of 3")
+        self.assertEqual((promoters, detractors), (1, 1))
+        # an agent sees the answers of the own team only
+        rows = Report.with_user(self.agent).search([])
+        self.assertEqual(rows.complaint_id, complaints)
+
     def test_agent_resolves_and_invitation_is_not_a_response(self):
         """A service agent, who has no rights on surveys, resolves a complaint: the
         customer is invited, and the invitation is not taken as the first answer."""

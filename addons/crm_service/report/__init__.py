@@ -1,0 +1,1 @@
+from . import crm_complaint_satisfaction_report
