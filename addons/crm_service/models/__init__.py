@@ -9,3 +9,4 @@ from . import crm_team
 from . import res_partner
 from . import survey_question
 from . import survey_user_input
+from . import resource_calendar_leaves

@@ -54,6 +54,22 @@ class TestSla(CrmServiceCommon):
         # at risk two working hours before the first deadline
         self.assertEqual(complaint.at_risk_date, at(8, 9))
 
+    def test_holiday_added_later_moves_open_deadlines(self):
+        complaint = self._complaint(received=at(4, 15))
+        solved = self._complaint(received=at(4, 15), name="Solved one")
+        with frozen(self.env, at(4, 16)):
+            solved.stage_id = self.stage_resolved
+        self.assertEqual(complaint.resolve_deadline, at(8, 15))
+        holiday = self.env["resource.calendar.leaves"].create({
+            "name": "Public holiday", "calendar_id": self.calendar.id,
+            "date_from": at(7, 0), "date_to": at(7, 23, 59), "time_type": "leave",
+        })
+        self.assertEqual(complaint.response_deadline, at(8, 11), "Tuesday, Monday is off")
+        self.assertEqual(complaint.resolve_deadline, at(9, 15))
+        self.assertEqual(solved.resolve_deadline, at(8, 15), "a solved complaint keeps its own")
+        holiday.unlink()
+        self.assertEqual(complaint.resolve_deadline, at(8, 15))
+
     def test_deadline_without_holiday(self):
         complaint = self._complaint(received=at(4, 15))
         self.assertEqual(complaint.response_deadline, at(7, 11), "Monday, after the weekend")
