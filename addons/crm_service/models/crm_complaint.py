@@ -304,7 +304,7 @@ class CrmComplaint(models.Model):
         "sla_status", "at_risk_date", "response_deadline", "resolve_deadline",
         "first_response_date", "resolved_date", "paused_since",
         "escalation_log_ids", "sla_policy_id.escalation_ids.trigger",
-        "sla_policy_id.escalation_ids.hours",
+        "sla_policy_id.escalation_ids.hours", "sla_policy_id.escalation_ids.deadline",
     )
     def _compute_next_escalation_date(self):
         for complaint in self:
@@ -323,10 +323,10 @@ class CrmComplaint(models.Model):
                 candidates.append(self.response_deadline)
             if self.resolve_deadline:
                 candidates.append(self.resolve_deadline)
-        if self.resolve_deadline:
-            fired = self.escalation_log_ids.escalation_id
-            for step in self.sla_policy_id.escalation_ids - fired:
-                candidates.append(step._fire_date(self.resolve_deadline))
+        fired = self.escalation_log_ids.escalation_id
+        for step in self.sla_policy_id.escalation_ids - fired:
+            if deadline := self._escalation_deadline(step):
+                candidates.append(step._fire_date(deadline))
         return min((d for d in candidates if d), default=False)
 
     @api.depends("first_response_date", "resolved_date", "date_received", "paused_hours",
@@ -656,11 +656,10 @@ class CrmComplaint(models.Model):
         Log = self.env["crm.complaint.escalation.log"]
         log_values = []
         for complaint in complaints:
-            if not complaint.resolve_deadline:
-                continue
             fired = complaint.escalation_log_ids.escalation_id
             for step in complaint.sla_policy_id.escalation_ids - fired:
-                if step._fire_date(complaint.resolve_deadline) > now:
+                deadline = complaint._escalation_deadline(step)
+                if not deadline or step._fire_date(deadline) > now:
                     continue
                 try:
                     with self.env.cr.savepoint():
@@ -685,6 +684,13 @@ class CrmComplaint(models.Model):
                 cron._trigger()
         return len(complaints)
 
+    def _escalation_deadline(self, step):
+        """The deadline ``step`` watches on this complaint, if it still applies."""
+        self.ensure_one()
+        if step.deadline == "response":
+            return not self.first_response_date and self.response_deadline
+        return self.resolve_deadline
+
     def _escalate(self, step):
         self.ensure_one()
         values = {}
@@ -700,10 +706,13 @@ class CrmComplaint(models.Model):
         users = users.filtered(lambda user: not user.share)
         self.message_post(
             body=self.env._(
-                "Escalation %(step)s: the resolution deadline is %(deadline)s "
+                "Escalation %(step)s: the deadline of the %(watched)s is %(deadline)s "
                 "(escalation level %(level)s).",
                 step=step.name,
-                deadline=format_datetime(self.env, self.resolve_deadline),
+                watched=dict(
+                    step._fields["deadline"]._description_selection(self.env)
+                )[step.deadline].lower(),
+                deadline=format_datetime(self.env, self._escalation_deadline(step)),
                 level=self.escalation_level,
             ),
             partner_ids=users.partner_id.ids,

@@ -16,11 +16,18 @@ class CrmSlaEscalation(models.Model):
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     policy_id = fields.Many2one("crm.sla.policy", required=True, ondelete="cascade", index=True)
+    deadline = fields.Selection(
+        [("response", "First response"), ("resolve", "Resolution")],
+        required=True,
+        default="resolve",
+        help="The deadline the step watches: the first answer to the customer, or the "
+        "resolution. A step on the first response no longer fires once the customer has "
+        "been answered.",
+    )
     trigger = fields.Selection(TRIGGERS, required=True, default="at_breach")
     hours = fields.Float(
         string="Working Hours",
-        help="Working hours before the resolution deadline (before breach) or after it "
-        "(after breach).",
+        help="Working hours before the deadline (before breach) or after it (after breach).",
     )
     notify_user_ids = fields.Many2many("res.users", string="Notify Users")
     notify_group_id = fields.Many2one("res.groups")
@@ -51,11 +58,11 @@ class CrmSlaEscalation(models.Model):
                     "The escalation level of %(step)s cannot be negative.", step=step.name,
                 ))
 
-    def _fire_date(self, resolve_deadline):
-        """When this step fires for a resolution deadline (naive UTC datetime)."""
+    def _fire_date(self, deadline):
+        """When this step fires for the deadline it watches (naive UTC datetime)."""
         self.ensure_one()
         calendar = self.policy_id.resource_calendar_id
         if self.trigger == "at_breach" or not self.hours:
-            return resolve_deadline
+            return deadline
         hours = -self.hours if self.trigger == "before_breach" else self.hours
-        return calendar.plan_hours(hours, resolve_deadline, compute_leaves=True) or resolve_deadline
+        return calendar.plan_hours(hours, deadline, compute_leaves=True) or deadline

@@ -110,3 +110,26 @@ class TestEscalation(CrmServiceCommon):
         self._run(at(3, 16))
         self.assertFalse(self._fired())
         self.assertEqual(self.complaint.sla_status, "met")
+
+    def test_step_on_the_first_response(self):
+        remind = self.env["crm.sla.escalation"].create({
+            "name": "Nobody answered", "policy_id": self.policy.id, "sequence": 0,
+            "deadline": "response", "trigger": "at_breach",
+            "notify_user_ids": [(6, 0, self.leader.ids)], "level": 1,
+        })
+        with frozen(self.env, at(0, 9)):
+            silent = self._complaint(received=at(0, 9), name="Nobody wrote back")
+        self.assertEqual(silent.response_deadline, at(0, 13))
+        self.assertEqual(silent.next_escalation_date, at(0, 11), "at risk first")
+        self._run(at(0, 13, 30))
+        silent.invalidate_recordset()
+        self.assertIn(remind, silent.escalation_log_ids.escalation_id)
+        self.assertEqual(silent.escalation_level, 1)
+        self._run(at(0, 14))
+        silent.invalidate_recordset()
+        self.assertEqual(len(silent.escalation_log_ids.filtered(
+            lambda log: log.escalation_id == remind)), 1, "once")
+        # the complaint answered in time never hears of that step
+        self._run(at(1, 14))
+        self.assertNotIn(remind, self._fired())
+
