@@ -8,3 +8,4 @@ from . import test_solution
 from . import test_portal
 from . import test_tours
 from . import test_report
+from . import test_survey_http
