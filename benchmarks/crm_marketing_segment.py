@@ -16,10 +16,9 @@ then measures with time.perf_counter and the cursor's query counter:
 Everything happens in one transaction that is rolled back: the database is left as found.
 """
 import argparse
-import os
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _odoo import ROOT, load_registry
 
 
 def measure(cr, label, func):
@@ -77,20 +76,14 @@ def fill(env, count, SQL):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-d", "--database", required=True)
-    parser.add_argument("-c", "--config", default=os.path.join(ROOT, "odoo.conf"))
+    parser.add_argument("-c", "--config", default=str(ROOT / "odoo.conf"))
     parser.add_argument("--partners", type=int, default=100_000)
     args = parser.parse_args()
 
-    import odoo
     from odoo import SUPERUSER_ID, api
-    from odoo.tools import SQL, config
+    from odoo.tools import SQL
 
-    host = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo", "addons")
-    config.parse_config([
-        "-c", args.config, "-d", args.database,
-        f"--addons-path={host},{os.path.join(ROOT, 'addons')}",
-    ])
-    registry = odoo.modules.registry.Registry(args.database)
+    registry = load_registry(args.database, args.config)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         try:

@@ -17,19 +17,8 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def host_addons_path():
-    import odoo
-
-    package = Path(odoo.__file__).resolve().parent
-    for candidate in (package / "addons", package.parent / "addons"):
-        if (candidate / "sale_crm").is_dir():
-            return str(candidate)
-    sys.exit("no host addons directory with sale_crm next to the Odoo package")
+from _odoo import ROOT, load_registry
 
 
 def main():
@@ -40,16 +29,10 @@ def main():
     parser.add_argument("--overdue", type=int, default=300, help="complaints already due")
     args = parser.parse_args()
 
-    import odoo
     from odoo import SUPERUSER_ID, api, fields
     from odoo.tools import SQL
 
-    odoo.tools.config.parse_config([
-        "-c", args.config,
-        f"--addons-path={host_addons_path()},{ROOT / 'addons'}",
-        "--log-level=warn",
-    ])
-    registry = odoo.modules.registry.Registry(args.database)
+    registry = load_registry(args.database, args.config)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
         Complaint = env["crm.complaint"]

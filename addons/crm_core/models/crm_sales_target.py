@@ -125,7 +125,7 @@ class CrmSalesTarget(models.Model):
         )
         self.env.cr.execute(SQL(
             """
-            SELECT t.idx, SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
+            SELECT t.idx, SUM(%s)
               FROM (VALUES %s) AS t(idx, company_id, date_start, date_end, user_id, team_id)
               JOIN sale_order so
                 ON so.state = 'sale'
@@ -135,6 +135,7 @@ class CrmSalesTarget(models.Model):
                AND (so.user_id = t.user_id OR so.team_id = t.team_id)
              GROUP BY t.idx
             """,
+            self.env["sale.order"]._crm_amount_company_sql("so"),
             rows,
         ))
         return {targets[index]: amount for index, amount in self.env.cr.fetchall()}

@@ -28,8 +28,6 @@ INCOME_BANDS = [
     ("upper_middle", "Upper middle"),
     ("high", "High"),
 ]
-# Fields only CRM managers (sales administrators) may change by hand.
-MANAGER_FIELDS = ("customer_tier", "lifecycle_stage")
 
 
 class ResPartner(models.Model):
@@ -138,26 +136,36 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if any(vals.get(name) for vals in vals_list for name in MANAGER_FIELDS):
-            self._check_crm_manager_fields()
+        self._check_crm_manager_fields(
+            {name for vals in vals_list for name in self._crm_manager_fields() if vals.get(name)}
+        )
         return super().create(vals_list)
 
     def write(self, vals):
-        changed = [
-            name for name in MANAGER_FIELDS
-            if name in vals and any(partner[name] != (vals[name] or False) for partner in self)
-        ]
-        if changed:
-            self._check_crm_manager_fields()
+        self._check_crm_manager_fields({
+            name for name in self._crm_manager_fields()
+            if name in vals and any(
+                partner._fields[name].convert_to_write(partner[name], partner)
+                != (vals[name] or False)
+                for partner in self
+            )
+        })
         return super().write(vals)
 
-    def _check_crm_manager_fields(self):
-        if self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
+    @api.model
+    def _crm_manager_fields(self):
+        """Fields that CRM managers (sales administrators) and the suite's own jobs set,
+        never other users by hand; the addons of the suite add theirs."""
+        return ("customer_tier", "lifecycle_stage")
+
+    def _check_crm_manager_fields(self, names):
+        if not names or self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
             return
         raise AccessError(
             self.env._(
-                "Only CRM managers (Sales: Administrator) can set the customer tier "
-                "or the lifecycle stage."
+                "Only CRM managers (Sales: Administrator) can change %(fields)s.",
+                fields=", ".join(sorted(self._fields[name].get_description(self.env)["string"]
+                                        for name in names)),
             )
         )
 

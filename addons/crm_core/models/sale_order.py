@@ -1,8 +1,22 @@
-from odoo import models
+from odoo import api, models
+from odoo.tools import SQL
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
+
+    @api.model
+    def _crm_amount_company_sql(self, alias="so"):
+        """SQL expression of the untaxed amount of the orders aliased ``alias``, in their
+        company's currency (``currency_rate`` is the order's currency per company unit).
+
+        Every figure of the suite that sums orders (targets, forecast, campaign revenue,
+        segments, loyalty spend) uses it, so that they all agree.
+        """
+        return SQL(
+            "(%(order)s.amount_untaxed / COALESCE(NULLIF(%(order)s.currency_rate, 0), 1))",
+            order=SQL.identifier(alias),
+        )
 
     def _action_confirm(self):
         res = super()._action_confirm()

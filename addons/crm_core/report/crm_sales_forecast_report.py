@@ -66,7 +66,7 @@ class CrmSalesForecastReport(models.Model):
                     SELECT date_trunc('month', so.date_order)::date,
                            so.user_id, so.team_id, so.company_id,
                            0, 0,
-                           so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1),
+                           %(order_amount)s,
                            0, 0
                       FROM sale_order so
                      WHERE so.state = 'sale'
@@ -107,5 +107,6 @@ class CrmSalesForecastReport(models.Model):
                     ) AS targets
                    ) AS facts
              GROUP BY date, user_id, team_id, company_id
-            """
+            """,
+            order_amount=self.env["sale.order"]._crm_amount_company_sql("so"),
         )

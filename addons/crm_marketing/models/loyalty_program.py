@@ -36,8 +36,7 @@ class LoyaltyProgram(models.Model):
         else:
             value = SQL(
                 """
-                SELECT m.partner_id, COALESCE(SUM(so.amount_untaxed
-                           / COALESCE(NULLIF(so.currency_rate, 0), 1)), 0) AS value
+                SELECT m.partner_id, COALESCE(SUM(%(order_amount)s), 0) AS value
                   FROM (SELECT DISTINCT cp.commercial_partner_id AS partner_id
                           FROM loyalty_card card
                           JOIN res_partner cp ON cp.id = card.partner_id
@@ -49,6 +48,7 @@ class LoyaltyProgram(models.Model):
                         AND so.date_order >= CURRENT_DATE - INTERVAL '12 months'
                  GROUP BY m.partner_id
                 """,
+                order_amount=self.env["sale.order"]._crm_amount_company_sql("so"),
                 program=self.id,
                 company=self.company_id.id or self.env.company.id,
             )

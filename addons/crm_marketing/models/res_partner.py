@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 DEFAULT_PERIOD_DAYS = 365
@@ -54,15 +54,10 @@ class ResPartner(models.Model):
         groups="sales_team.group_sale_salesman",
     )
 
-    def write(self, vals):
-        if "loyalty_tier_id" in vals and not self.env.su and not self.env.user.has_group(
-            "sales_team.group_sale_manager"
-        ):
-            raise AccessError(
-                self.env._("The loyalty tier is computed from points or spend: it cannot be "
-                           "set by hand.")
-            )
-        return super().write(vals)
+    @api.model
+    def _crm_manager_fields(self):
+        # computed by the daily job from points or spend
+        return (*super()._crm_manager_fields(), "loyalty_tier_id")
 
     # Behaviour ---------------------------------------------------------------
 
@@ -82,13 +77,14 @@ class ResPartner(models.Model):
             SELECT cp.commercial_partner_id AS partner_id,
                    (CURRENT_DATE - MAX(so.date_order)::date) AS days_since,
                    COUNT(*) FILTER (WHERE so.date_order >= CURRENT_DATE - %(days)s) AS orders,
-                   COALESCE(SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
+                   COALESCE(SUM(%(order_amount)s)
                             FILTER (WHERE so.date_order >= CURRENT_DATE - %(days)s), 0) AS spend
               FROM sale_order so
               JOIN res_partner cp ON cp.id = so.partner_id
              WHERE so.state = 'sale' AND so.company_id IN %(companies)s
              GROUP BY cp.commercial_partner_id
             """,
+            order_amount=self.env["sale.order"]._crm_amount_company_sql("so"),
             days=self._crm_period_days(),
             companies=tuple(self.env.companies.ids),
         )

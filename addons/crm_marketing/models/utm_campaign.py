@@ -168,7 +168,7 @@ class UtmCampaign(models.Model):
         self.env.cr.execute(SQL(
             """
             SELECT so.campaign_id,
-                   SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)),
+                   SUM(%s),
                    COUNT(DISTINCT partner.commercial_partner_id)
               FROM sale_order so
               JOIN res_partner partner ON partner.id = so.partner_id
@@ -177,6 +177,7 @@ class UtmCampaign(models.Model):
                AND so.company_id IN %s
              GROUP BY so.campaign_id
             """,
+            self.env["sale.order"]._crm_amount_company_sql("so"),
             tuple(ids),
             tuple(self.env.companies.ids),
         ))

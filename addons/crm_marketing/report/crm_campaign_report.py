@@ -54,8 +54,7 @@ class CrmCampaignReport(models.Model):
               LEFT JOIN res_company company ON company.id = camp.company_id
               LEFT JOIN (
                     SELECT so.campaign_id,
-                           SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1))
-                               AS revenue
+                           SUM(%(order_amount)s) AS revenue
                       FROM sale_order so
                      WHERE so.state = 'sale' AND so.campaign_id IS NOT NULL
                      GROUP BY so.campaign_id
@@ -73,5 +72,6 @@ class CrmCampaignReport(models.Model):
                      GROUP BY lead.campaign_id
                    ) leads ON leads.campaign_id = camp.id
              WHERE camp.active AND NOT COALESCE(camp.is_auto_campaign, FALSE)
-            """
+            """,
+            order_amount=self.env["sale.order"]._crm_amount_company_sql("so"),
         )

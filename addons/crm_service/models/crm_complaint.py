@@ -229,13 +229,23 @@ class CrmComplaint(models.Model):
         "partner_id.commercial_partner_id.customer_tier",
     )
     def _compute_sla_policy_id(self):
-        policies = self.env["crm.sla.policy"]
-        if self.env.context.get("crm_service_escalating"):
-            return  # raising the priority on escalation keeps the policy being escalated
+        Policy = self.env["crm.sla.policy"]
+        # raising the priority on escalation keeps the policy being escalated, and a
+        # solved complaint keeps the policy it was measured by
+        escalating = self.env.context.get("crm_service_escalating")
+        todo = self.browse() if escalating else self.filtered(
+            lambda complaint: not (complaint.resolved_date and complaint.sla_policy_id)
+        )
+        # one search for the whole batch; each complaint picks among the candidates
+        candidates = Policy
+        if todo:
+            companies = todo.company_id | self.env.company
+            candidates = Policy.search([("company_id", "in", [False, *companies.ids])])
         for complaint in self:
-            if complaint.resolved_date and complaint.sla_policy_id:
-                continue  # a solved complaint keeps the policy it was measured by
-            complaint.sla_policy_id = policies._find_for(complaint)
+            if complaint in todo:
+                complaint.sla_policy_id = Policy._find_for(complaint, candidates)
+            else:
+                complaint.sla_policy_id = complaint.sla_policy_id
 
     @api.depends(
         "sla_policy_id.response_hours", "sla_policy_id.resolve_hours",

@@ -85,9 +85,12 @@ class CrmSlaPolicy(models.Model):
                 ))
 
     @api.model
-    def _find_for(self, complaint):
+    def _find_for(self, complaint, policies=None):
         """The policy for a complaint: every criterion set must match; the one with
-        the most criteria set wins, then the lowest sequence."""
+        the most criteria set wins, then the lowest sequence.
+
+        :param policies: the candidate policies, searched once for a batch of complaints
+        """
         values = {
             "priority": complaint.priority,
             "customer_tier": complaint.partner_id.commercial_partner_id.customer_tier,
@@ -95,7 +98,11 @@ class CrmSlaPolicy(models.Model):
             "team_id": complaint.team_id.id,
         }
         company = complaint.company_id or self.env.company
-        policies = self.search([("company_id", "in", [False, company.id])])
+        if policies is None:
+            policies = self.search([("company_id", "in", [False, company.id])])
+        policies = policies.filtered(
+            lambda policy: not policy.company_id or policy.company_id == company
+        )
         best, best_score = self.browse(), -1
         for policy in policies:  # ordered by sequence
             score = 0
