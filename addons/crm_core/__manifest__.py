@@ -16,6 +16,7 @@
         "views/crm_lead_views.xml",
         "views/crm_team_views.xml",
         "views/crm_sales_target_views.xml",
+        "views/res_config_settings_views.xml",
         "wizard/crm_lead_lost_views.xml",
         "report/crm_competitor_report_views.xml",
         "report/crm_sales_forecast_report_views.xml",

@@ -1,1 +1,11 @@
-from . import crm_competitor, crm_lead, crm_sales_target, crm_team, res_partner, sale_order
+from . import crm_protected_fields_mixin
+from . import (
+    crm_competitor,
+    crm_lead,
+    crm_sales_target,
+    crm_team,
+    res_company,
+    res_config_settings,
+    res_partner,
+    sale_order,
+)

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 PRICE_POSITIONS = [
     ("lower", "Cheaper than us"),
@@ -10,11 +10,11 @@ PRICE_POSITIONS = [
 class CrmCompetitor(models.Model):
     _name = "crm.competitor"
     _description = "Competitor"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "crm.protected.fields.mixin"]
     _order = "name"
 
     name = fields.Char(required=True, tracking=True)
-    active = fields.Boolean(default=True)
+    active = fields.Boolean(default=True, tracking=True)
     website = fields.Char()
     price_position = fields.Selection(PRICE_POSITIONS, tracking=True)
     strengths = fields.Text()
@@ -42,6 +42,15 @@ class CrmCompetitor(models.Model):
             "A competitor with this name already exists in this company.",
         ),
     ]
+
+    @api.model
+    def _crm_manager_fields(self):
+        # archiving hides the competitor and its history as deleting would
+        return (*super()._crm_manager_fields(), "active")
+
+    @api.model
+    def _crm_manager_group(self):
+        return "sales_team.group_sale_manager"
 
     def _compute_outcome_counts(self):
         groups = self.env["crm.competitor.report"]._read_group(

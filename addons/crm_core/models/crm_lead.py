@@ -5,7 +5,8 @@ from odoo.tools import format_amount
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _name = "crm.lead"
+    _inherit = ["crm.lead", "crm.protected.fields.mixin"]
 
     competitor_ids = fields.Many2many(
         "crm.competitor",
@@ -13,12 +14,14 @@ class CrmLead(models.Model):
         "lead_id",
         "competitor_id",
         string="Competitors",
+        check_company=True,
         help="Competitors also bidding for this opportunity.",
     )
     lost_competitor_id = fields.Many2one(
         "crm.competitor",
         string="Lost To",
         tracking=True,
+        check_company=True,
         index="btree_not_null",
         help="The competitor who won the deal when it was lost.",
     )
@@ -35,6 +38,10 @@ class CrmLead(models.Model):
         for lead in self:
             threshold = lead.team_id.big_deal_threshold
             lead.is_big_deal = bool(threshold) and lead.expected_revenue >= threshold
+
+    @api.model
+    def _crm_server_fields(self):
+        return (*super()._crm_server_fields(), "is_big_deal", "big_deal_notified")
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -74,6 +81,7 @@ class CrmLead(models.Model):
                 ),
             )
         if leads:
-            leads.with_context(crm_core_big_deal_notifying=True).write(
+            # the alert is the system's doing, whoever changed the lead
+            leads.sudo().with_context(crm_core_big_deal_notifying=True).write(
                 {"big_deal_notified": True}
             )

@@ -10,8 +10,9 @@ PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 class CrmSalesTarget(models.Model):
     _name = "crm.sales.target"
     _description = "Sales Target"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "crm.protected.fields.mixin"]
     _order = "date_start desc, id desc"
+    _check_company_auto = True
 
     name = fields.Char(compute="_compute_name", store=True, readonly=False)
     active = fields.Boolean(default=True)
@@ -27,8 +28,11 @@ class CrmSalesTarget(models.Model):
         index=True,
         tracking=True,
         domain="[('share', '=', False)]",
+        check_company=True,
     )
-    team_id = fields.Many2one("crm.team", string="Sales Team", index=True, tracking=True)
+    team_id = fields.Many2one(
+        "crm.team", string="Sales Team", index=True, tracking=True, check_company=True,
+    )
     period_type = fields.Selection(
         [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")],
         string="Period",

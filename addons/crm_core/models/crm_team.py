@@ -3,7 +3,8 @@ from odoo.exceptions import ValidationError
 
 
 class CrmTeam(models.Model):
-    _inherit = "crm.team"
+    _name = "crm.team"
+    _inherit = ["crm.team", "crm.protected.fields.mixin"]
 
     big_deal_threshold = fields.Monetary(
         currency_field="currency_id",

@@ -1,7 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
 
 CUSTOMER_TIERS = [
     ("key", "Key customer"),
@@ -21,6 +21,9 @@ GENDERS = [
     ("male", "Male"),
     ("other", "Other"),
 ]
+# birthdates before this year are typing mistakes; ages are searched up to MAX_AGE
+OLDEST_BIRTH_YEAR = 1900
+MAX_AGE = 150
 INCOME_BANDS = [
     ("low", "Low"),
     ("lower_middle", "Lower middle"),
@@ -31,12 +34,14 @@ INCOME_BANDS = [
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "crm.protected.fields.mixin"]
 
     customer_tier = fields.Selection(
         CUSTOMER_TIERS,
         tracking=True,
         index=True,
+        groups="base.group_user",
         help="Place of the customer in the customer pyramid: key customers bring most "
         "of the value, small customers the least.",
     )
@@ -44,19 +49,22 @@ class ResPartner(models.Model):
         LIFECYCLE_STAGES,
         tracking=True,
         index=True,
+        groups="base.group_user",
         help="Stage of the customer relationship: exploration (first purchases), "
         "formation (growing), stability (mature), decline (slipping away), churned.",
     )
     birthdate = fields.Date()
     age = fields.Integer(compute="_compute_age", search="_search_age")
     gender = fields.Selection(GENDERS)
-    income_band = fields.Selection(INCOME_BANDS)
+    income_band = fields.Selection(INCOME_BANDS, groups="base.group_user")
     customer_since = fields.Date(
         tracking=True,
-        help="Date of the first confirmed sale order; it can also be set by hand.",
+        groups="base.group_user",
+        help="Date of the first confirmed sale order; CRM managers can correct it.",
     )
     acquisition_source_id = fields.Many2one(
         "utm.source",
+        groups="base.group_user",
         help="Where the customer came from (campaign source, fair, referral...).",
     )
     is_crm_manager = fields.Boolean(compute="_compute_is_crm_manager")
@@ -80,8 +88,12 @@ class ResPartner(models.Model):
 
     def _search_age(self, operator, value):
         """Translate a condition on the age into one on the birthdate."""
-        if operator not in ("=", "!=", "<", "<=", ">", ">=") or not isinstance(value, int):
+        if operator not in ("=", "!=", "<", "<=", ">", ">=") or isinstance(value, bool) \
+                or not isinstance(value, int):
             raise ValidationError(self.env._("The age can only be compared with a whole number."))
+        # birthdates go back to OLDEST_BIRTH_YEAR at most: any age beyond is the same
+        # condition as MAX_AGE + 1, which no date overflows
+        value = min(max(value, -1), MAX_AGE + 1)
         today = fields.Date.context_today(self)
 
         def born_before(years):  # age >= years  <=>  birthdate <= today - years
@@ -125,6 +137,15 @@ class ResPartner(models.Model):
     def _check_birthdate(self):
         today = fields.Date.context_today(self)
         for partner in self:
+            if partner.birthdate and partner.birthdate.year < OLDEST_BIRTH_YEAR:
+                raise ValidationError(
+                    self.env._(
+                        "The birthdate of %(partner)s cannot be before %(year)s (%(date)s).",
+                        partner=partner.display_name,
+                        year=OLDEST_BIRTH_YEAR,
+                        date=partner.birthdate,
+                    )
+                )
             if partner.birthdate and partner.birthdate > today:
                 raise ValidationError(
                     self.env._(
@@ -134,40 +155,16 @@ class ResPartner(models.Model):
                     )
                 )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._check_crm_manager_fields(
-            {name for vals in vals_list for name in self._crm_manager_fields() if vals.get(name)}
-        )
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_crm_manager_fields({
-            name for name in self._crm_manager_fields()
-            if name in vals and any(
-                partner._fields[name].convert_to_write(partner[name], partner)
-                != (vals[name] or False)
-                for partner in self
-            )
-        })
-        return super().write(vals)
-
     @api.model
     def _crm_manager_fields(self):
-        """Fields that CRM managers (sales administrators) and the suite's own jobs set,
+        """Fields that CRM managers (Sales: Administrator) and the suite's own jobs set,
         never other users by hand; the addons of the suite add theirs."""
-        return ("customer_tier", "lifecycle_stage")
+        return (*super()._crm_manager_fields(), "customer_tier", "lifecycle_stage",
+                "customer_since")
 
-    def _check_crm_manager_fields(self, names):
-        if not names or self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
-            return
-        raise AccessError(
-            self.env._(
-                "Only CRM managers (Sales: Administrator) can change %(fields)s.",
-                fields=", ".join(sorted(self._fields[name].get_description(self.env)["string"]
-                                        for name in names)),
-            )
-        )
+    @api.model
+    def _crm_manager_group(self):
+        return "sales_team.group_sale_manager"
 
     # 360° view ------------------------------------------------------------
 

@@ -6,3 +6,4 @@ from . import test_partner_360
 from . import test_partner_profile
 from . import test_sales_target
 from . import test_tours
+from . import test_security

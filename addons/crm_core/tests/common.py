@@ -1,3 +1,4 @@
+import json
 from contextlib import contextmanager
 
 from odoo.tests import new_test_user
@@ -26,6 +27,50 @@ class CrmSuiteCase(TransactionCase):
         """Post what was tracked so far, so that a test sees only its own changes."""
         cls.env.flush_all()
         cls.env.cr.precommit.run()
+
+
+class RpcMixin:
+    """Calls over JSON-RPC, as the web client and external clients make them: the
+    server's own checks, not the form's, decide. For ``HttpCase`` tests; users
+    made by ``new_test_user`` log in with their login as password."""
+
+    def rpc(self, login, model, method, *args, **kwargs):
+        """The JSON-RPC answer of ``model.method(*args, **kwargs)`` called by ``login``:
+        ``{"result": ...}`` or ``{"error": {...}}``."""
+        self.authenticate(login, login)
+        # as the web client does: the user's language in the context of every call
+        user = self.env["res.users"].search([("login", "=", login)])
+        kwargs = {**kwargs, "context": {"lang": user.lang, **kwargs.get("context", {})}}
+        response = self.url_open(
+            f"/web/dataset/call_kw/{model}/{method}",
+            data=json.dumps({
+                "jsonrpc": "2.0", "method": "call", "id": 1,
+                "params": {"model": model, "method": method, "args": list(args),
+                           "kwargs": kwargs},
+            }),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(response.status_code, 200, "JSON-RPC answers errors in its body")
+        return response.json()
+
+    def rpc_result(self, login, model, method, *args, **kwargs):
+        answer = self.rpc(login, model, method, *args, **kwargs)
+        self.assertNotIn("error", answer, answer.get("error", {}).get("data", {}).get("message"))
+        return answer.get("result")
+
+    def rpc_error(self, login, model, method, *args, **kwargs):
+        """The error data of a call that must fail: ``name`` is the exception's class
+        path, ``message`` what the user reads."""
+        answer = self.rpc(login, model, method, *args, **kwargs)
+        self.assertIn("error", answer, f"{login} was allowed {model}.{method}{args}")
+        return answer["error"]["data"]
+
+    def assertRpcRefused(self, exception, login, model, method, *args, **kwargs):
+        """The call fails with ``exception`` (a class), never with another error."""
+        error = self.rpc_error(login, model, method, *args, **kwargs)
+        expected = f"{exception.__module__}.{exception.__name__}"
+        self.assertEqual(error["name"], expected, error.get("message"))
+        return error
 
 
 class CrmCoreCommon(CrmSuiteCase):

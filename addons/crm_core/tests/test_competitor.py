@@ -46,7 +46,7 @@ class TestCompetitor(CrmCoreCommon):
         self.assertEqual(self.lead_lost.probability, 0)
         self.assertEqual(self.lead_lost.lost_competitor_id, self.rival)
         self._flush_tracking()
-        self.assertIn("Rival Ltd", self.lead_lost.message_ids.tracking_value_ids.mapped(
+        self.assertIn("Rival Ltd", self.lead_lost.sudo().message_ids.tracking_value_ids.mapped(
             "new_value_char"))
 
     def test_winner_not_named_before_is_added(self):

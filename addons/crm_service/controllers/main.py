@@ -1,3 +1,8 @@
+import re
+import uuid
+
+from psycopg2 import IntegrityError
+
 from odoo import http
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
@@ -7,6 +12,14 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 PAGE_SIZE = 20
+# characters no form field has a use for (tab and line breaks are fine); PostgreSQL
+# refuses NUL in text
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SUBMISSION_KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+def has_control_characters(*values):
+    return any(CONTROL_CHARACTERS.search(value or "") for value in values)
 
 
 class CrmServicePortal(CustomerPortal):
@@ -95,6 +108,8 @@ class CrmServicePortal(CustomerPortal):
         if complaint_sudo is None:
             return request.not_found()
         url = complaint_sudo.get_portal_url()
+        if has_control_characters(message):
+            return request.redirect(f"{url}{'&' if '?' in url else '?'}error=invalid")
         if not message.strip():
             return request.redirect(f"{url}{'&' if '?' in url else '?'}error=empty")
         user_partner = request.env.user.partner_id
@@ -116,10 +131,23 @@ class CrmServicePortal(CustomerPortal):
         categories = request.env["crm.complaint.category"].sudo().search(
             [("company_id", "in", [False, partner.company_id.id or request.env.company.id])]
         )
+        texts = {key: value for key, value in post.items() if isinstance(value, str)}
         values = self._prepare_portal_layout_values()
-        values.update({"page_name": "complaint_new", "categories": categories,
-                       "post": post, "error": {}})
+        values.update({
+            "page_name": "complaint_new", "categories": categories, "error": {},
+            # what was typed comes back in the form, without what cannot be shown
+            "post": {key: CONTROL_CHARACTERS.sub("", value) for key, value in texts.items()},
+        })
+        submission = post.get("submission") or ""
+        if not SUBMISSION_KEY.match(submission):
+            submission = uuid.uuid4().hex
+        values["submission"] = submission
         if request.httprequest.method == "POST":
+            if has_control_characters(*texts.values()):
+                values["error"]["invalid"] = request.env._(
+                    "Your text contains control characters that cannot be saved; please "
+                    "type it again."
+                )
             name = (post.get("name") or "").strip()
             if not name:
                 values["error"]["name"] = request.env._(
@@ -129,7 +157,7 @@ class CrmServicePortal(CustomerPortal):
                 lambda c: str(c.id) == post.get("category_id")
             )[:1]
             if not values["error"]:
-                complaint = request.env["crm.complaint"].sudo().create({
+                return self._portal_create_complaint(submission, {
                     "name": name,
                     "description": plaintext2html(post.get("description") or ""),
                     "partner_id": partner.id,
@@ -137,5 +165,24 @@ class CrmServicePortal(CustomerPortal):
                     "channel": "portal",
                     "company_id": partner.company_id.id or request.env.company.id,
                 })
-                return request.redirect(f"/my/complaints/{complaint.id}")
         return request.render("crm_service.portal_new_complaint", values)
+
+    def _portal_create_complaint(self, submission, vals):
+        """Create the complaint of a portal form once, however often it is sent.
+
+        The form carries a key; a complaint remembers the key it came from (unique
+        in the database), so that a double click, or the same form sent twice at
+        once, gives one complaint.
+        """
+        Complaint = request.env["crm.complaint"].sudo()
+        domain = [("portal_submission", "=", submission), ("partner_id", "=", vals["partner_id"])]
+        complaint = Complaint.search(domain, limit=1)
+        if not complaint:
+            try:
+                with request.env.cr.savepoint():
+                    complaint = Complaint.create({**vals, "portal_submission": submission})
+            except IntegrityError:
+                # sent twice at once: the other request created it, in a
+                # transaction this one cannot see yet
+                return request.redirect("/my/complaints")
+        return request.redirect(f"/my/complaints/{complaint.id}")

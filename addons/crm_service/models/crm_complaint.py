@@ -1,10 +1,11 @@
 import logging
 import re
+from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models, tools
-from odoo.exceptions import UserError, ValidationError
+from odoo import Command, api, fields, models, tools
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_datetime
 
 from .crm_sla_policy import PRIORITIES
@@ -37,6 +38,8 @@ RESOLUTION_TYPES = [
 MIN_WORD_LENGTH = 3
 MAX_SUGGESTIONS = 5
 MAX_KEYWORDS = 30
+# clocks of agents' machines run a little ahead
+RECEIVED_TOLERANCE_MINUTES = 10
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -56,8 +59,11 @@ def _keywords(text):
 class CrmComplaint(models.Model):
     _name = "crm.complaint"
     _description = "Complaint"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "portal.mixin", "mail.thread", "mail.activity.mixin", "crm.protected.fields.mixin",
+    ]
     _order = "priority desc, id desc"
+    _check_company_auto = True
     _mail_post_access = "read"
     _primary_email = "email_from"
 
@@ -80,14 +86,17 @@ class CrmComplaint(models.Model):
     email_from = fields.Char(
         string="Email", compute="_compute_email_from", store=True, readonly=False,
     )
-    customer_tier = fields.Selection(related="commercial_partner_id.customer_tier")
+    customer_tier = fields.Selection(
+        related="commercial_partner_id.customer_tier", groups="base.group_user",
+    )
     sale_order_id = fields.Many2one(
         "sale.order",
         domain="[('partner_id', 'child_of', commercial_partner_id)]",
+        check_company=True,
     )
-    product_id = fields.Many2one("product.product")
+    product_id = fields.Many2one("product.product", check_company=True)
     channel = fields.Selection(CHANNELS, required=True, default="phone", tracking=True)
-    category_id = fields.Many2one("crm.complaint.category", tracking=True)
+    category_id = fields.Many2one("crm.complaint.category", tracking=True, check_company=True)
     priority = fields.Selection(PRIORITIES, default="1", required=True, tracking=True, index=True)
     stage_id = fields.Many2one(
         "crm.complaint.stage", tracking=True, index=True, copy=False,
@@ -97,23 +106,28 @@ class CrmComplaint(models.Model):
     is_closed = fields.Boolean(related="stage_id.is_closed")
     user_id = fields.Many2one(
         "res.users", string="Assigned To", tracking=True, index=True,
-        domain="[('share', '=', False)]",
+        domain="[('share', '=', False)]", check_company=True,
     )
     team_id = fields.Many2one(
-        "crm.team", tracking=True, index=True,
+        "crm.team", tracking=True, index=True, check_company=True,
         compute="_compute_team_id", store=True, readonly=False,
     )
     date_received = fields.Datetime(
         string="Received", required=True, default=fields.Datetime.now, copy=False,
-        help="When the complaint came in: the SLA clocks start here.",
+        help="When the complaint came in: the SLA clocks start here. Only service "
+        "administrators change it once the complaint is saved.",
     )
+    is_service_manager = fields.Boolean(compute="_compute_is_service_manager")
     # SLA
     sla_policy_id = fields.Many2one(
         "crm.sla.policy", string="SLA Policy", compute="_compute_sla_policy_id",
-        store=True, readonly=False, index=True,
+        store=True, readonly=False, index=True, check_company=True, tracking=True,
+        groups="base.group_user",
+        help="Chosen from the priority, customer tier, category and team; service "
+        "administrators can choose another one.",
     )
     response_deadline = fields.Datetime(
-        compute="_compute_deadlines", store=True, tracking=True,
+        compute="_compute_deadlines", store=True, tracking=True, groups="base.group_user",
         help="First answer to the customer due by then (working time of the SLA policy).",
     )
     resolve_deadline = fields.Datetime(
@@ -122,77 +136,120 @@ class CrmComplaint(models.Model):
         help="Resolution due by then; moved by the working time spent waiting for the "
         "customer.",
     )
-    at_risk_date = fields.Datetime(compute="_compute_deadlines", store=True)
-    first_response_date = fields.Datetime(readonly=True, copy=False)
+    at_risk_date = fields.Datetime(
+        compute="_compute_deadlines", store=True, groups="base.group_user",
+    )
+    first_response_date = fields.Datetime(readonly=True, copy=False, groups="base.group_user")
     resolved_date = fields.Datetime(readonly=True, copy=False, tracking=True)
-    paused_since = fields.Datetime(readonly=True, copy=False)
+    paused_since = fields.Datetime(readonly=True, copy=False, groups="base.group_user")
     paused_hours = fields.Float(
-        string="Paused Working Hours", readonly=True, copy=False,
+        string="Paused Working Hours", readonly=True, copy=False, groups="base.group_user",
         help="Working hours spent waiting for the customer: they do not count against "
         "the resolution time.",
     )
     sla_status = fields.Selection(
         SLA_STATUSES, string="SLA Status", compute="_compute_sla_status", store=True,
-        tracking=True,
+        tracking=True, groups="base.group_user",
     )
     next_escalation_date = fields.Datetime(
         compute="_compute_next_escalation_date", store=True, index="btree_not_null",
-        copy=False,
+        copy=False, groups="base.group_user",
         help="Next time the escalation job has something to do for this complaint.",
     )
-    escalation_level = fields.Integer(readonly=True, copy=False, tracking=True)
+    escalation_level = fields.Integer(
+        readonly=True, copy=False, tracking=True, groups="base.group_user",
+    )
     escalation_log_ids = fields.One2many(
         "crm.complaint.escalation.log", "complaint_id", string="Escalations", readonly=True,
+        groups="base.group_user",
     )
     # reporting measures
     response_work_hours = fields.Float(
         string="Response Time (working hours)", compute="_compute_work_hours", store=True,
-        aggregator="avg",
+        aggregator="avg", groups="base.group_user",
     )
     resolve_work_hours = fields.Float(
         string="Resolution Time (working hours)", compute="_compute_work_hours", store=True,
-        aggregator="avg",
+        aggregator="avg", groups="base.group_user",
     )
     sla_compliance = fields.Float(
         string="SLA Compliance (%)", compute="_compute_sla_compliance", store=True,
-        aggregator="avg",
+        aggregator="avg", groups="base.group_user",
         help="0 when the SLA is breached, 100 otherwise (met, or an open complaint still "
         "within its deadlines); averaged in reports.",
     )
     # resolution
     resolution_type = fields.Selection(RESOLUTION_TYPES, tracking=True)
-    root_cause = fields.Text()
+    root_cause = fields.Text(groups="base.group_user")
     resolution = fields.Html()
-    compensation_amount = fields.Monetary(currency_field="currency_id", tracking=True)
+    compensation_amount = fields.Monetary(
+        currency_field="currency_id", tracking=True, groups="base.group_user",
+    )
     solution_ids = fields.Many2many(
         "crm.solution", "crm_complaint_solution_rel", "complaint_id", "solution_id",
-        string="Applied Solutions", readonly=True, copy=False,
+        string="Applied Solutions", readonly=True, copy=False, groups="base.group_user",
     )
     suggested_solution_ids = fields.Many2many(
         "crm.solution", compute="_compute_suggested_solution_ids",
-        string="Suggested Solutions",
+        string="Suggested Solutions", groups="base.group_user",
     )
     # satisfaction
     survey_user_input_id = fields.Many2one(
         "survey.user_input", string="Satisfaction Answer", readonly=True, copy=False,
+        groups="base.group_user",
     )
     csat_score = fields.Integer(
-        string="CSAT", readonly=True, copy=False, aggregator="avg",
+        string="CSAT", readonly=True, copy=False, aggregator="avg", groups="base.group_user",
         help="Customer satisfaction given by the customer, from 1 to 5.",
     )
     nps_score = fields.Integer(
         string="NPS Score", readonly=True, copy=False, aggregator="avg",
+        groups="base.group_user",
         help="Likelihood to recommend us, from 0 to 10.",
+    )
+    portal_submission = fields.Char(
+        copy=False, groups="base.group_system",
+        help="Key of the portal form that created the complaint: the same form sent "
+        "twice (a double click) creates one complaint.",
     )
 
     _sql_constraints = [
-        ("csat_score_range", "CHECK (csat_score IS NULL OR csat_score BETWEEN 0 AND 5)",
+        ("csat_score_range", "CHECK (csat_score IS NULL OR csat_score BETWEEN 1 AND 5)",
          "The CSAT score goes from 1 to 5."),
         ("nps_score_range", "CHECK (nps_score IS NULL OR nps_score BETWEEN 0 AND 10)",
          "The NPS score goes from 0 to 10."),
+        ("portal_submission_uniq", "UNIQUE (portal_submission)",
+         "This form was already sent."),
     ]
 
+    @api.model
+    def _crm_server_fields(self):
+        return (
+            *super()._crm_server_fields(),
+            "reference", "commercial_partner_id", "response_deadline", "resolve_deadline",
+            "at_risk_date", "first_response_date", "resolved_date", "paused_since",
+            "paused_hours", "sla_status", "next_escalation_date", "escalation_level",
+            "escalation_log_ids", "response_work_hours", "resolve_work_hours",
+            "sla_compliance", "solution_ids", "survey_user_input_id", "csat_score",
+            "nps_score", "portal_submission",
+        )
+
+    @api.model
+    def _crm_manager_fields(self):
+        # a tracked correction of the policy a complaint is measured by
+        return (*super()._crm_manager_fields(), "sla_policy_id")
+
+    @api.model
+    def _crm_manager_group(self):
+        return "crm_service.group_crm_service_manager"
+
     # ------------------------------------------------------------------ computes
+
+    @api.depends_context("uid")
+    def _compute_is_service_manager(self):
+        self.is_service_manager = self.env.user.has_group(
+            "crm_service.group_crm_service_manager"
+        )
 
     @api.model
     def _read_group_expand_stage_ids(self, stages, domain):
@@ -413,6 +470,18 @@ class CrmComplaint(models.Model):
                     complaint=complaint.display_name,
                 ))
 
+    @api.constrains("date_received")
+    def _check_date_received(self):
+        # a complaint received "next year" would get its deadlines next year
+        limit = fields.Datetime.now() + timedelta(minutes=RECEIVED_TOLERANCE_MINUTES)
+        for complaint in self:
+            if complaint.date_received and complaint.date_received > limit:
+                raise ValidationError(self.env._(
+                    "Complaint %(complaint)s cannot be received in the future (%(date)s).",
+                    complaint=complaint.display_name,
+                    date=format_datetime(self.env, complaint.date_received),
+                ))
+
     @api.constrains("name")
     def _check_name(self):
         for complaint in self:
@@ -421,8 +490,9 @@ class CrmComplaint(models.Model):
 
     # ------------------------------------------------------------------ CRUD
 
-    @api.model_create_multi
-    def create(self, vals_list):
+    @api.model
+    def _crm_add_server_values(self, vals_list):
+        vals_list = super()._crm_add_server_values(vals_list)
         sequence = self.env["ir.sequence"]
         for vals in vals_list:
             if not vals.get("reference") or vals["reference"] == self.env._("New"):
@@ -430,17 +500,31 @@ class CrmComplaint(models.Model):
                 vals["reference"] = sequence.with_company(company_id).next_by_code(
                     "crm.complaint"
                 ) or self.env._("New")
+        return vals_list
+
+    @api.model_create_multi
+    def create(self, vals_list):
         complaints = super().create(vals_list)
         for complaint in complaints:
             if complaint.partner_id:
                 complaint.message_subscribe(partner_ids=complaint.partner_id.ids)
+            # the clocks are the system's: set whoever creates the complaint
             if complaint.stage_id.is_paused:
-                complaint.paused_since = complaint.date_received
+                complaint.sudo().paused_since = complaint.date_received
             if complaint.stage_id.is_closed and not complaint.resolved_date:
-                complaint.resolved_date = fields.Datetime.now()
+                complaint.sudo().resolved_date = fields.Datetime.now()
         return complaints
 
     def write(self, vals):
+        if (
+            "date_received" in vals and not self.env.su
+            and "date_received" in self._crm_changed_fields(vals, ["date_received"])
+            and not self.env.user.has_group(self._crm_manager_group())
+        ):
+            raise AccessError(self.env._(
+                "Only service administrators can change when a complaint was received: "
+                "its SLA deadlines count from then."
+            ))
         stage = None
         if vals.get("stage_id"):
             stage = self.env["crm.complaint.stage"].browse(vals["stage_id"])
@@ -471,7 +555,7 @@ class CrmComplaint(models.Model):
             elif not stage.is_closed and old.is_closed:
                 values.update(resolved_date=False)
             if values:
-                super(CrmComplaint, complaint).write(values)
+                super(CrmComplaint, complaint.sudo()).write(values)
             if stage.send_survey and not complaint.survey_user_input_id:
                 to_survey |= complaint
         if to_survey:
@@ -528,11 +612,9 @@ class CrmComplaint(models.Model):
             and not message.author_id.user_ids.filtered(lambda user: not user.share)
         ):
             # the customer answered: the clock runs again
-            in_progress = self.env.ref(
-                "crm_service.crm_complaint_stage_in_progress", raise_if_not_found=False
-            )
-            if in_progress and in_progress.active:
-                self.sudo().stage_id = in_progress
+            resume = self.stage_id.resume_stage_id
+            if resume and resume.active:
+                self.sudo().stage_id = resume
         return result
 
     def _portal_messages(self):
@@ -573,10 +655,10 @@ class CrmComplaint(models.Model):
                 "The solution %(solution)s is already applied to this complaint.",
                 solution=solution.name,
             ))
-        values = {"solution_ids": [(4, solution.id)]}
         if not self.resolution:
-            values["resolution"] = solution.solution
-        self.write(values)
+            self.resolution = solution.solution
+        # which solutions were applied is recorded here only, never set by hand
+        self.sudo().solution_ids = [Command.link(solution.id)]
         # counted for everyone, whoever may or may not edit the knowledge base
         solution.sudo().use_count += 1
         self.message_post(
@@ -637,7 +719,17 @@ class CrmComplaint(models.Model):
                 "crm_last_nps": nps, "crm_nps_date": fields.Datetime.now(),
             })
         if nps is not None and nps <= 6:
-            leader = self.team_id.user_id or self.user_id or self.env.ref("base.user_admin")
+            leader = self.team_id.user_id or self.user_id or self.company_id.crm_fallback_user_id
+            if not leader:
+                self.sudo().message_post(
+                    body=self.env._(
+                        "%(customer)s gave an NPS of %(nps)s: nobody to call them back (no "
+                        "team leader, no assignee, no default CRM responsible in the "
+                        "settings).", customer=self.partner_id.display_name, nps=nps,
+                    ),
+                    message_type="comment", subtype_xmlid="mail.mt_note",
+                )
+                return
             self.sudo().activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=leader.id,
@@ -711,7 +803,8 @@ class CrmComplaint(models.Model):
         if step.level > self.escalation_level:
             values["escalation_level"] = step.level
         if values:
-            self.with_context(crm_service_escalating=True).write(values)
+            # the escalation is the system's doing, whoever runs the job
+            self.sudo().with_context(crm_service_escalating=True).write(values)
         users = step.notify_user_ids | step.notify_group_id.sudo().users
         users = users.filtered(lambda user: not user.share)
         self.message_post(

@@ -5,13 +5,14 @@ class CrmComplaintCategory(models.Model):
     _name = "crm.complaint.category"
     _description = "Complaint Category"
     _order = "sequence, name"
+    _check_company_auto = True
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     description = fields.Text(translate=True)
     team_id = fields.Many2one(
-        "crm.team", string="Default Team",
+        "crm.team", string="Default Team", check_company=True,
         help="Team that handles the complaints of this category by default.",
     )
     company_id = fields.Many2one("res.company")

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class CrmComplaintStage(models.Model):
@@ -28,4 +29,21 @@ class CrmComplaintStage(models.Model):
         help="When a complaint reaches this stage, its customer is invited to the "
         "satisfaction survey (once per complaint).",
     )
+    resume_stage_id = fields.Many2one(
+        "crm.complaint.stage", string="When the Customer Answers",
+        domain="[('is_paused', '=', False), ('is_closed', '=', False)]",
+        help="A pausing stage: when the customer answers, the complaint moves to this "
+        "stage and its SLA clock runs again. Empty: it stays until an agent moves it.",
+    )
     description = fields.Text(translate=True)
+
+    @api.constrains("resume_stage_id", "is_paused", "is_closed")
+    def _check_resume_stage_id(self):
+        for stage in self:
+            resume = stage.resume_stage_id
+            if resume and (resume.is_paused or resume.is_closed):
+                raise ValidationError(self.env._(
+                    "When the customer answers, complaints of stage %(stage)s move on to "
+                    "%(resume)s, which must neither pause the SLA nor close the complaint.",
+                    stage=stage.name, resume=resume.name,
+                ))

@@ -1,6 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .crm_sla_policy import MAX_WORKING_HOURS
+
+MAX_LEVEL = 10
+
 TRIGGERS = [
     ("before_breach", "Before breach"),
     ("at_breach", "At breach"),
@@ -11,7 +15,9 @@ TRIGGERS = [
 class CrmSlaEscalation(models.Model):
     _name = "crm.sla.escalation"
     _description = "SLA Escalation Step"
+    _inherit = ["crm.protected.fields.mixin"]
     _order = "policy_id, sequence, id"
+    _check_company_auto = True
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
@@ -29,15 +35,20 @@ class CrmSlaEscalation(models.Model):
         string="Working Hours",
         help="Working hours before the deadline (before breach) or after it (after breach).",
     )
-    notify_user_ids = fields.Many2many("res.users", string="Notify Users")
+    notify_user_ids = fields.Many2many("res.users", string="Notify Users", check_company=True)
     notify_group_id = fields.Many2one("res.groups")
     raise_priority = fields.Boolean(help="Raise the priority of the complaint by one level.")
-    reassign_user_id = fields.Many2one("res.users", string="Reassign To")
+    reassign_user_id = fields.Many2one("res.users", string="Reassign To", check_company=True)
     level = fields.Integer(
         string="Escalation Level", default=1,
         help="The escalation level of the complaint is raised to this level.",
     )
     company_id = fields.Many2one(related="policy_id.company_id", store=True)
+
+    @api.model
+    def _crm_server_fields(self):
+        # the policy's company, stored for the record rule
+        return (*super()._crm_server_fields(), "company_id")
 
     @api.constrains("trigger", "hours", "level")
     def _check_hours(self):
@@ -53,9 +64,15 @@ class CrmSlaEscalation(models.Model):
                     "a number of working hours.",
                     step=step.name,
                 ))
-            if step.level < 0:
+            if step.hours > MAX_WORKING_HOURS:
                 raise ValidationError(self.env._(
-                    "The escalation level of %(step)s cannot be negative.", step=step.name,
+                    "The escalation step %(step)s counts at most %(max)s working hours.",
+                    step=step.name, max=MAX_WORKING_HOURS,
+                ))
+            if step.level < 0 or step.level > MAX_LEVEL:
+                raise ValidationError(self.env._(
+                    "The escalation level of %(step)s goes from 0 to %(max)s.",
+                    step=step.name, max=MAX_LEVEL,
                 ))
 
     def _fire_date(self, deadline):

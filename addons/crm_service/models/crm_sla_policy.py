@@ -10,12 +10,17 @@ PRIORITIES = [
     ("3", "Urgent"),
 ]
 MATCH_FIELDS = ("priority", "customer_tier", "category_id", "team_id")
+# about a year of full-time working time: longer targets are typing mistakes, and
+# the calendar cannot plan them
+MAX_WORKING_HOURS = 2000
 
 
 class CrmSlaPolicy(models.Model):
     _name = "crm.sla.policy"
     _description = "SLA Policy"
+    _inherit = ["crm.protected.fields.mixin"]
     _order = "sequence, id"
+    _check_company_auto = True
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(
@@ -28,8 +33,10 @@ class CrmSlaPolicy(models.Model):
     # matching (empty: any)
     priority = fields.Selection(PRIORITIES, help="Empty: complaints of any priority.")
     customer_tier = fields.Selection(CUSTOMER_TIERS, help="Empty: customers of any tier.")
-    category_id = fields.Many2one("crm.complaint.category", help="Empty: any category.")
-    team_id = fields.Many2one("crm.team", help="Empty: any team.")
+    category_id = fields.Many2one(
+        "crm.complaint.category", help="Empty: any category.", check_company=True,
+    )
+    team_id = fields.Many2one("crm.team", help="Empty: any team.", check_company=True)
     # targets
     resource_calendar_id = fields.Many2one(
         "resource.calendar", string="Working Hours",
@@ -82,6 +89,31 @@ class CrmSlaPolicy(models.Model):
                 raise ValidationError(self.env._(
                     "The at-risk margin of the SLA policy %(policy)s cannot be negative.",
                     policy=policy.name,
+                ))
+            calendar_company = policy.resource_calendar_id.company_id
+            if policy.company_id and calendar_company and calendar_company != policy.company_id:
+                # a policy shared by every company may count any company's working hours
+                raise ValidationError(self.env._(
+                    "The SLA policy %(policy)s of %(company)s cannot count the working hours "
+                    "of %(other)s.", policy=policy.name, company=policy.company_id.name,
+                    other=calendar_company.name,
+                ))
+            if max(policy.resolve_hours, policy.at_risk_hours) > MAX_WORKING_HOURS:
+                raise ValidationError(self.env._(
+                    "The SLA policy %(policy)s counts at most %(max)s working hours (about "
+                    "a year of working time); %(hours)s hours is too long.",
+                    policy=policy.name, max=MAX_WORKING_HOURS,
+                    hours=max(policy.resolve_hours, policy.at_risk_hours),
+                ))
+            if not policy.resource_calendar_id.plan_hours(
+                policy.resolve_hours, fields.Datetime.now(), compute_leaves=True
+            ):
+                raise ValidationError(self.env._(
+                    "The working hours %(calendar)s of the SLA policy %(policy)s cannot fit "
+                    "%(hours)s working hours: complaints would get no deadline. Shorten "
+                    "the resolution time or check the calendar.",
+                    calendar=policy.resource_calendar_id.name, policy=policy.name,
+                    hours=policy.resolve_hours,
                 ))
 
     @api.model

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class CrmSolutionTag(models.Model):
@@ -17,13 +18,16 @@ class CrmSolutionTag(models.Model):
 class CrmSolution(models.Model):
     _name = "crm.solution"
     _description = "Solution (Knowledge Base)"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "crm.protected.fields.mixin"]
     _order = "use_count desc, name"
+    _check_company_auto = True
 
     name = fields.Char(string="Title", required=True, translate=True, tracking=True)
     problem = fields.Html(translate=True, help="The problem as customers describe it.")
     solution = fields.Html(translate=True, help="How to solve it, step by step.")
-    category_id = fields.Many2one("crm.complaint.category", index=True, tracking=True)
+    category_id = fields.Many2one(
+        "crm.complaint.category", index=True, tracking=True, check_company=True,
+    )
     tag_ids = fields.Many2many("crm.solution.tag", string="Tags")
     is_published = fields.Boolean(
         string="Published", default=True, tracking=True,
@@ -40,12 +44,23 @@ class CrmSolution(models.Model):
         string="Complaints", readonly=True,
     )
 
+    @api.model
+    def _crm_server_fields(self):
+        # counted when applied to a complaint, never typed
+        return (*super()._crm_server_fields(), "use_count", "complaint_ids")
+
     def action_apply(self):
         """Apply this solution to the complaint of the context."""
         self.ensure_one()
-        complaint = self.env["crm.complaint"].browse(self.env.context.get("crm_complaint_id"))
-        if not complaint:
+        complaint_id = self.env.context.get("crm_complaint_id")
+        if not complaint_id:
             return False
-        complaint.exists().check_access("write")
+        complaint = self.env["crm.complaint"].browse(complaint_id).exists()
+        if not complaint:
+            raise UserError(self.env._(
+                "The complaint was deleted meanwhile: the solution %(solution)s was not "
+                "applied.", solution=self.name,
+            ))
+        complaint.check_access("write")
         complaint._apply_solution(self)
         return {"type": "ir.actions.act_window_close"}

@@ -25,16 +25,26 @@ class ResPartner(models.Model):
         "and its contacts.",
     )
     crm_last_nps = fields.Integer(
-        string="Last NPS", readonly=True, copy=False,
+        string="Last NPS", readonly=True, copy=False, groups="base.group_user",
         help="Last likelihood to recommend (0 to 10) the customer gave us.",
     )
-    crm_has_nps = fields.Boolean(string="Has NPS", compute="_compute_crm_has_nps")
+    crm_has_nps = fields.Boolean(
+        string="Has NPS", compute="_compute_crm_has_nps", groups="base.group_user",
+    )
     crm_nps_category = fields.Selection(
         NPS_CATEGORIES, string="NPS Category", compute="_compute_crm_nps_category",
-        store=True,
+        store=True, groups="base.group_user",
         help="Promoter (9-10), passive (7-8) or detractor (0-6), from the last NPS answer.",
     )
-    crm_nps_date = fields.Datetime(string="Last NPS Date", readonly=True, copy=False)
+    crm_nps_date = fields.Datetime(
+        string="Last NPS Date", readonly=True, copy=False, groups="base.group_user",
+    )
+
+    @api.model
+    def _crm_server_fields(self):
+        # the customer's own answers to the satisfaction survey
+        return (*super()._crm_server_fields(), "crm_last_nps", "crm_nps_date",
+                "crm_nps_category")
 
     @api.depends("crm_nps_date")
     def _compute_crm_has_nps(self):

@@ -1,5 +1,8 @@
 from odoo import fields, models
 
+CSAT_RANGE = (1, 5)
+NPS_RANGE = (0, 10)
+
 
 class SurveyUserInput(models.Model):
     _inherit = "survey.user_input"
@@ -21,8 +24,10 @@ class SurveyUserInput(models.Model):
             if line.skipped or line.answer_type != "scale":
                 continue
             metric = line.question_id.crm_service_metric
-            if metric == "csat":
-                csat = line.value_scale
-            elif metric == "nps":
-                nps = line.value_scale
+            value = line.value_scale
+            # a scale edited to other bounds must not break the customer's answer
+            if metric == "csat" and CSAT_RANGE[0] <= value <= CSAT_RANGE[1]:
+                csat = value
+            elif metric == "nps" and NPS_RANGE[0] <= value <= NPS_RANGE[1]:
+                nps = value
         self.crm_complaint_id.sudo()._set_satisfaction(csat, nps)

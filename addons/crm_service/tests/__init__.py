@@ -9,3 +9,4 @@ from . import test_portal
 from . import test_tours
 from . import test_report
 from . import test_survey_http
+from . import test_security

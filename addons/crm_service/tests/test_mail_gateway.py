@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .common import CrmServiceCommon
@@ -115,3 +115,31 @@ class TestMailGateway(CrmServiceCommon):
         self.assertEqual(complaint.partner_id, self.contact)
         self.assertEqual(complaint.commercial_partner_id, self.customer)
         self.assertEqual(complaint.name, "Complaint by email", "never an empty subject")
+
+    def test_resume_stage_is_a_stage_setting(self):
+        checking = self.env["crm.complaint.stage"].create({"name": "Checking", "sequence": 15})
+        on_hold = self.env["crm.complaint.stage"].create({
+            "name": "On hold", "sequence": 25, "is_paused": True,
+            "resume_stage_id": checking.id,
+        })
+        parked = self.env["crm.complaint.stage"].create({
+            "name": "Parked", "sequence": 26, "is_paused": True,
+        })
+        complaint_id = self._process(
+            "Wang Fang <wang.fang@huaxia.example.com>", "wang.fang@huaxia.example.com",
+            "Hood lamp flickers", "The lamp flickers.", "<hood-1@huaxia.example.com>",
+        )
+        complaint = self.env["crm.complaint"].browse(complaint_id)
+        for stage, expected, reference in ((on_hold, checking, "<hood-2@huaxia.example.com>"),
+                                           (parked, parked, "<hood-3@huaxia.example.com>")):
+            complaint.stage_id = stage
+            self._process(
+                "Wang Fang <wang.fang@huaxia.example.com>", "wang.fang@huaxia.example.com",
+                "Re: Hood lamp flickers", "Photo attached.", reference,
+                extra="In-Reply-To: <hood-1@huaxia.example.com>\n",
+            )
+            self.assertEqual(complaint.stage_id, expected)
+        # renaming or archiving the shipped "In Progress" stage no longer matters
+        self.assertEqual(self.stage_waiting.resume_stage_id, self.stage_progress)
+        with self.assertRaises(ValidationError):
+            on_hold.resume_stage_id = parked

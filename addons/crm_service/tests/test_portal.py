@@ -1,7 +1,10 @@
 import json
 import re
 
+from psycopg2 import IntegrityError
+
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 
 @tagged("post_install", "-at_install")
@@ -115,3 +118,57 @@ class TestPortal(HttpCase):
         self.assertEqual(complaint.channel, "portal")
         self.assertEqual(complaint.category_id, self.category)
         self.assertIn(complaint.reference, response.text, "the customer lands on the complaint")
+
+    def _submission(self, html):
+        return re.search(r'name="submission" value="([0-9a-f]{32})"', html).group(1)
+
+    def test_control_characters_give_the_form_back(self):
+        self.authenticate("svc_portal_jade", "svc_portal_jade")
+        form = self.url_open("/my/complaints/new").text
+        count = self.env["crm.complaint"].search_count([])
+        for field, value in (("name", "Broken\x00lid"), ("description", "It\x07 rang"),
+                             ("category_id", "1\x00")):
+            data = {"csrf_token": self._csrf(form), "submission": self._submission(form),
+                    "name": "Broken lid", "description": "Lid cracked"}
+            data[field] = value
+            response = self.url_open("/my/complaints/new", data=data)
+            self.assertEqual(response.status_code, 200, field)
+            self.assertIn("control characters", response.text, field)
+        self.assertEqual(self.env["crm.complaint"].search_count([]), count, "nothing written")
+
+        page = self.url_open(f"/my/complaints/{self.mine.id}").text
+        messages = len(self.mine.message_ids)
+        response = self.url_open(
+            f"/my/complaints/{self.mine.id}/reply",
+            data={"csrf_token": self._csrf(page), "message": "Hello\x00there"},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("control characters", response.text)
+        self.assertEqual(len(self.mine.message_ids), messages, "nothing posted")
+
+    def test_form_sent_twice_creates_one_complaint(self):
+        self.authenticate("svc_portal_jade", "svc_portal_jade")
+        form = self.url_open("/my/complaints/new").text
+        data = {"csrf_token": self._csrf(form), "submission": self._submission(form),
+                "name": "Teapot lid chipped", "description": "Double click"}
+        first = self.url_open("/my/complaints/new", data=data)
+        second = self.url_open("/my/complaints/new", data=data)
+        complaint = self.env["crm.complaint"].search([("name", "=", "Teapot lid chipped")])
+        self.assertEqual(len(complaint), 1)
+        self.assertEqual(first.url, second.url, "both land on the same complaint")
+        # a new form is a new complaint
+        form = self.url_open("/my/complaints/new").text
+        self.url_open("/my/complaints/new", data={**data, "csrf_token": self._csrf(form),
+                                                  "submission": self._submission(form)})
+        self.assertEqual(
+            self.env["crm.complaint"].search_count([("name", "=", "Teapot lid chipped")]), 2
+        )
+
+    def test_submission_key_is_unique_in_the_database(self):
+        # two requests at once: the second insert waits for the first and fails on
+        # the unique key, which the controller turns into a redirect
+        values = {"name": "Twice", "partner_id": self.customer.id,
+                  "portal_submission": "a" * 32}
+        self.env["crm.complaint"].create(values)
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+            self.env["crm.complaint"].create(values)

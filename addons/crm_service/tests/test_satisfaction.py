@@ -1,4 +1,7 @@
+from psycopg2 import IntegrityError
+
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import CrmServiceCommon
 
@@ -102,3 +105,29 @@ class TestSatisfaction(CrmServiceCommon):
         complaint.stage_id = self.stage_resolved
         self._answer(complaint, 3, 7)
         self.assertEqual(self.customer.crm_nps_category, "passive")
+
+    def test_detractor_call_back_never_lands_on_a_system_user(self):
+        complaint = self._complaint(team_id=False, user_id=False)
+        complaint.stage_id = self.stage_resolved
+        self._answer(complaint, 1, 2)
+        self.assertFalse(complaint.activity_ids, "nobody configured: no activity for admin")
+        self.assertTrue(complaint.message_ids.filtered(lambda m: "nobody to call them back"
+                                                       in (m.body or "")))
+        self.env.company.crm_fallback_user_id = self.manager
+        other = self._complaint(name="Second", team_id=False, user_id=False)
+        other.stage_id = self.stage_resolved
+        self._answer(other, 1, 2)
+        self.assertEqual(other.activity_ids.user_id, self.manager, "the company's default")
+
+    def test_scores_out_of_range(self):
+        complaint = self._complaint()
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+            complaint.sudo().write({"csat_score": 0})
+            complaint.env.flush_all()
+        # an answer off the expected scale is left out, the survey still completes
+        complaint.stage_id = self.stage_resolved
+        self.q_csat.scale_max = 7
+        answer = self._answer(complaint, 7, 9)
+        self.assertEqual(answer.state, "done")
+        self.assertFalse(complaint.csat_score)
+        self.assertEqual(complaint.nps_score, 9)

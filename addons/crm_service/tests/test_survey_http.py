@@ -26,6 +26,11 @@ class TestSurveyOverHttp(HttpCase):
         complaint = self.env["crm.complaint"].create({
             "name": "Blender stopped working", "partner_id": customer.id, "channel": "email",
         })
+        # no team and nobody assigned: the company's default CRM responsible calls back
+        responsible = self.env["res.users"].create({
+            "name": "Service Desk Su", "login": "svc_desk_su",
+        })
+        complaint.company_id.crm_fallback_user_id = responsible
         complaint.stage_id = self.env.ref("crm_service.crm_complaint_stage_resolved")
         answer = complaint.survey_user_input_id
         survey = answer.survey_id
@@ -47,4 +52,5 @@ class TestSurveyOverHttp(HttpCase):
         self.assertEqual(answer.state, "done")
         self.assertEqual((complaint.csat_score, complaint.nps_score), (2, 4))
         self.assertEqual(customer.crm_nps_category, "detractor")
-        self.assertTrue(complaint.activity_ids, "a detractor gets a call back")
+        self.assertEqual(complaint.activity_ids.user_id, responsible,
+                         "a detractor gets a call back")
