@@ -7,15 +7,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def host_addons_path():
-    """The directory of the host's addons (the one holding sale_crm): inside the odoo
-    package for an installed tree, beside it for a git checkout."""
-    import odoo
+    """The directory of the host's addons (bin/odoo_host.py finds it)."""
+    sys.path.insert(0, str(ROOT / "bin"))
+    from odoo_host import HostNotFound, addons_path
 
-    package = Path(odoo.__file__).resolve().parent
-    for candidate in (package / "addons", package.parent / "addons"):
-        if (candidate / "sale_crm").is_dir():
-            return candidate
-    sys.exit("no host addons directory with sale_crm next to the Odoo package")
+    try:
+        return addons_path()
+    except HostNotFound as error:
+        sys.exit(str(error))
 
 
 def load_registry(database, config=ROOT / "odoo.conf"):

@@ -28,24 +28,20 @@ apt_install() {
 }
 
 require_odoo() {
+    # Found without importing it: Odoo's own dependencies come with requirements.txt.
     local version
-    version=$("$PYTHON" -c "import odoo.release as r; print(r.version_info[0])" 2>/dev/null) \
-        || die "Odoo is not importable by $PYTHON: install an Odoo 18.0 source tree first (see README.md, Prerequisite)"
+    version=$("$PYTHON" "$ROOT/bin/odoo_host.py" version) || die "$("$PYTHON" "$ROOT/bin/odoo_host.py" version 2>&1)"
     [ "$version" = 18 ] || die "Odoo $version found, these addons need Odoo 18.0"
 }
 
+require_odoo_importable() {
+    "$PYTHON" -c "import odoo" 2>/dev/null \
+        || die "Odoo is installed but does not import with $PYTHON even with requirements.txt installed: $("$PYTHON" -c 'import odoo' 2>&1 | tail -n 1)"
+}
+
 host_addons_path() {
-    # The directory holding the host's addons (sale_crm, survey, ...): inside the
-    # odoo package for an installed tree, beside it for a git checkout.
-    "$PYTHON" - <<'PY'
-import os
-import odoo
-pkg = os.path.dirname(odoo.__file__)
-for candidate in (os.path.join(pkg, "addons"), os.path.join(os.path.dirname(pkg), "addons")):
-    if os.path.isdir(os.path.join(candidate, "sale_crm")):
-        print(candidate)
-        break
-PY
+    # The directory holding the host's addons (sale_crm, survey, ...).
+    "$PYTHON" "$ROOT/bin/odoo_host.py" addons
 }
 
 ensure_python_requirements() {
@@ -137,6 +133,7 @@ PY
 prepare() {
     require_odoo
     ensure_python_requirements
+    require_odoo_importable
     ensure_postgres
     [ -n "$(host_addons_path)" ] || die "the Odoo tree has no addons directory with sale_crm in it"
     [ -n "$(project_addons)" ] || die "no installable addon found in $ROOT/addons"

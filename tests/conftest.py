@@ -25,6 +25,9 @@ import requests
 import odoo
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bin"))
+import odoo_host  # noqa: E402  (bin/ is not a package)
+
 CONF = ROOT / "odoo.conf"
 START_TIMEOUT = 120  # seconds for the server to answer /web/health
 STOP_TIMEOUT = 30  # seconds for the server to stop on SIGTERM
@@ -43,12 +46,11 @@ def _database_name():
 
 
 def _host_addons_path():
-    """The directory of the host's addons: the one holding ``sale_crm``."""
-    package = Path(odoo.__file__).resolve().parent
-    for candidate in (package / "addons", package.parent / "addons"):
-        if (candidate / "sale_crm").is_dir():
-            return candidate
-    pytest.fail(f"no addons directory with sale_crm next to the Odoo package {package}")
+    """The directory of the host's addons (bin/odoo_host.py finds it)."""
+    try:
+        return odoo_host.addons_path()
+    except odoo_host.HostNotFound as error:
+        pytest.fail(str(error))
 
 
 def _free_port(busy):

@@ -7,6 +7,8 @@
     "license": "LGPL-3",
     "author": "CRM Suite",
     "website": "https://github.com/crm-suite/crm-suite",
+    "development_status": "Production/Stable",
+    "maintainers": ["crm-suite"],
     "depends": ["crm", "sale_crm", "contacts"],
     "data": [
         "security/crm_core_security.xml",
@@ -30,6 +32,7 @@
             "crm_core/static/tests/tours/*.js",
         ],
     },
+    "post_init_hook": "post_init_hook",
     "installable": True,
     "application": False,
 }

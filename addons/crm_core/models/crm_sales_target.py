@@ -160,6 +160,40 @@ class CrmSalesTarget(models.Model):
                     self.env._("The end of the target period cannot be before its start.")
                 )
 
+    @api.constrains(
+        "target_type", "user_id", "team_id", "period_type", "date_start", "date_end",
+        "company_id", "active",
+    )
+    def _check_overlap(self):
+        """One target per owner and period length at a time: a second November target
+        would leave the forecast to pick one. A month within a quarter is fine."""
+        for target in self.filtered("active"):
+            owner = (
+                ("user_id", "=", target.user_id.id) if target.target_type == "user"
+                else ("team_id", "=", target.team_id.id)
+            )
+            # a target the user cannot see overlaps all the same
+            other = self.sudo().search([
+                ("id", "!=", target.id),
+                ("target_type", "=", target.target_type),
+                owner,
+                ("period_type", "=", target.period_type),
+                ("company_id", "=", target.company_id.id),
+                ("date_start", "<=", target.date_end),
+                ("date_end", ">=", target.date_start),
+            ], limit=1)
+            if other:
+                raise ValidationError(self.env._(
+                    "%(owner)s already has a %(period)s target from %(start)s to %(end)s. "
+                    "Change that target or archive it instead of adding a second one.",
+                    owner=(target.user_id if target.target_type == "user"
+                           else target.team_id).display_name,
+                    period=dict(self._fields["period_type"]._description_selection(self.env))[
+                        target.period_type
+                    ].lower(),
+                    start=other.date_start, end=other.date_end,
+                ))
+
     @api.constrains("target_type", "user_id", "team_id")
     def _check_owner(self):
         for target in self:

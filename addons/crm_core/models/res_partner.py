@@ -2,6 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 CUSTOMER_TIERS = [
     ("key", "Key customer"),
@@ -82,8 +83,10 @@ class ResPartner(models.Model):
     def _compute_age(self):
         today = fields.Date.context_today(self)
         for partner in self:
+            # a birthdate in the future (refused on save) has no age yet
             partner.age = (
-                relativedelta(today, partner.birthdate).years if partner.birthdate else 0
+                relativedelta(today, partner.birthdate).years
+                if partner.birthdate and partner.birthdate <= today else 0
             )
 
     def _search_age(self, operator, value):
@@ -165,6 +168,43 @@ class ResPartner(models.Model):
     @api.model
     def _crm_manager_group(self):
         return "sales_team.group_sale_manager"
+
+    @api.model
+    def _crm_set_customer_since_from_orders(self, partner_ids=None):
+        """Customer since the day of the first confirmed order, for the ordering contact
+        and its company; an earlier date typed by a manager is kept. One statement
+        whatever the number of partners: run on install for the orders confirmed before.
+
+        :param partner_ids: the partners to look at (default: all)
+        """
+        if partner_ids is not None and not partner_ids:
+            return []
+        self.env["sale.order"].flush_model(["state", "date_order", "partner_id"])
+        self.flush_model(["commercial_partner_id", "customer_since"])
+        only = SQL("AND f.partner_id IN %s", tuple(partner_ids)) if partner_ids else SQL()
+        self.env.cr.execute(SQL(
+            """
+            UPDATE res_partner p
+               SET customer_since = f.day
+              FROM (SELECT partner_id, MIN(day) AS day
+                      FROM (SELECT so.partner_id, so.date_order::date AS day
+                              FROM sale_order so
+                             WHERE so.state = 'sale'
+                            UNION ALL
+                            SELECT buyer.commercial_partner_id, so.date_order::date
+                              FROM sale_order so
+                              JOIN res_partner buyer ON buyer.id = so.partner_id
+                             WHERE so.state = 'sale') AS orders
+                     GROUP BY partner_id) AS f
+             WHERE p.id = f.partner_id %s
+               AND (p.customer_since IS NULL OR p.customer_since > f.day)
+            RETURNING p.id
+            """,
+            only,
+        ))
+        changed = [row[0] for row in self.env.cr.fetchall()]
+        self.browse(changed).invalidate_recordset(["customer_since"])
+        return changed
 
     # 360° view ------------------------------------------------------------
 

@@ -25,11 +25,7 @@ class SaleOrder(models.Model):
 
     def _set_customer_since(self):
         """A customer's first confirmed order makes it a customer since that day."""
-        for order in self:
-            day = order.date_order.date()
-            partners = order.partner_id | order.partner_id.commercial_partner_id
-            newer = partners.filtered(
-                lambda partner, day=day: not partner.customer_since or partner.customer_since > day
-            )
-            # Confirming an order is enough to record it, whatever the rights on contacts.
-            newer.sudo().write({"customer_since": day})
+        # Confirming an order is enough to record it, whatever the rights on contacts.
+        self.env["res.partner"].sudo()._crm_set_customer_since_from_orders(
+            (self.partner_id | self.partner_id.commercial_partner_id).ids
+        )

@@ -34,6 +34,9 @@ class CrmCompetitorReport(models.Model):
 
     @property
     def _table_query(self):
+        return SQL("%s %s %s", self._select(), self._from(), self._where())
+
+    def _select(self):
         return SQL(
             """
             SELECT ROW_NUMBER() OVER (ORDER BY pair.lead_id, pair.competitor_id) AS id,
@@ -50,6 +53,14 @@ class CrmCompetitorReport(models.Model):
                    (outcome.name = 'won')::int AS won_count,
                    (outcome.name = 'lost_to')::int AS lost_count,
                    (outcome.name = 'open')::int AS open_count
+            """
+        )
+
+    def _from(self):
+        """Every (opportunity, competitor) pair: the competitors who bid, and the one
+        it was lost to."""
+        return SQL(
+            """
               FROM (
                     SELECT lead_id, competitor_id FROM crm_lead_competitor_rel
                      UNION
@@ -66,6 +77,9 @@ class CrmCompetitorReport(models.Model):
                         ELSE 'lost_other'
                     END AS name
                    ) AS outcome
-             WHERE lead.active OR lead.probability = 0
             """
         )
+
+    def _where(self):
+        # open opportunities and lost ones, not leads archived for other reasons
+        return SQL("WHERE lead.active OR lead.probability = 0")

@@ -1,6 +1,13 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+FIGURES = [
+    ("forecast", "Weighted Forecast"),
+    ("achieved", "Achieved"),
+    ("user_target", "Salesperson Target"),
+    ("team_target", "Team Target"),
+]
+
 
 class CrmSalesForecastReport(models.Model):
     """Per month: weighted pipeline by expected closing, targets and achieved sales."""
@@ -39,74 +46,118 @@ class CrmSalesForecastReport(models.Model):
         "targets overlap (a month within a quarter), the shortest one counts.",
     )
 
+    figure = fields.Selection(
+        FIGURES, readonly=True,
+        help="What the amount is: group the graph by it to compare the forecast, what was "
+        "achieved and the targets side by side.",
+    )
+    amount = fields.Float(readonly=True, help="The amount of the figure.")
+
     @property
     def _table_query(self):
+        return SQL("%s %s %s", self._select(), self._from(), self._group_by())
+
+    def _select(self):
         return SQL(
             """
-            SELECT ROW_NUMBER() OVER (ORDER BY date, user_id, team_id, company_id) AS id,
-                   date, user_id, team_id, company_id,
+            SELECT ROW_NUMBER() OVER (ORDER BY date, user_id, team_id, company_id, figure) AS id,
+                   date, user_id, team_id, company_id, figure,
+                   SUM(amount) AS amount,
                    SUM(forecast_amount) AS forecast_amount,
                    SUM(pipeline_amount) AS pipeline_amount,
                    SUM(achieved_amount) AS achieved_amount,
                    SUM(user_target_amount) AS user_target_amount,
                    SUM(team_target_amount) AS team_target_amount
-              FROM (
-                    SELECT date_trunc('month', lead.date_deadline)::date AS date,
-                           lead.user_id, lead.team_id, lead.company_id,
-                           lead.prorated_revenue AS forecast_amount,
-                           lead.expected_revenue AS pipeline_amount,
-                           0 AS achieved_amount, 0 AS user_target_amount,
-                           0 AS team_target_amount
-                      FROM crm_lead lead
-                      LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
-                     WHERE lead.type = 'opportunity' AND lead.active
-                       AND lead.date_deadline IS NOT NULL
-                       AND NOT COALESCE(stage.is_won, FALSE)
-                    UNION ALL
-                    SELECT date_trunc('month', so.date_order)::date,
-                           so.user_id, so.team_id, so.company_id,
-                           0, 0,
-                           %(order_amount)s,
-                           0, 0
-                      FROM sale_order so
-                     WHERE so.state = 'sale'
-                    UNION ALL
-                    SELECT * FROM (
-                        -- the most specific target of each owner covers the month
-                        SELECT DISTINCT ON (month, owner.user_id, owner.team_id, t.company_id)
-                               month::date,
-                               owner.user_id,
-                               owner.team_id,
-                               t.company_id,
-                               0, 0, 0,
-                               CASE WHEN t.target_type = 'user'
-                                    THEN t.target_amount / span.months ELSE 0 END,
-                               CASE WHEN t.target_type = 'team'
-                                    THEN t.target_amount / span.months ELSE 0 END
-                          FROM crm_sales_target t
-                         CROSS JOIN LATERAL (
-                                SELECT CASE WHEN t.target_type = 'user' THEN t.user_id END
-                                           AS user_id,
-                                       CASE WHEN t.target_type = 'team' THEN t.team_id END
-                                           AS team_id
-                               ) AS owner
-                         CROSS JOIN LATERAL (
-                                SELECT (EXTRACT(YEAR FROM age(date_trunc('month', t.date_end),
-                                                              date_trunc('month', t.date_start)))
-                                        * 12
-                                        + EXTRACT(MONTH FROM age(date_trunc('month', t.date_end),
-                                                                 date_trunc('month', t.date_start)))
-                                        + 1) AS months
-                               ) AS span
-                         CROSS JOIN LATERAL generate_series(
-                                date_trunc('month', t.date_start), t.date_end, interval '1 month'
-                               ) AS month
-                         WHERE t.active
-                         ORDER BY month, owner.user_id, owner.team_id, t.company_id,
-                                  t.date_end - t.date_start, t.id
-                    ) AS targets
-                   ) AS facts
-             GROUP BY date, user_id, team_id, company_id
+            """
+        )
+
+    def _from(self):
+        return SQL("FROM (%s) AS facts", SQL(" UNION ALL ").join(self._facts()))
+
+    def _group_by(self):
+        return SQL("GROUP BY date, user_id, team_id, company_id, figure")
+
+    def _facts(self):
+        """The queries whose rows are summed, each giving: date (first day of the
+        month), user_id, team_id, company_id, forecast_amount, pipeline_amount,
+        achieved_amount, user_target_amount, team_target_amount, figure, amount.
+        An addon adds a figure by adding a query."""
+        return [self._lead_facts(), self._order_facts(), self._target_facts()]
+
+    def _lead_facts(self):
+        """Open opportunities by expected closing month."""
+        return SQL(
+            """
+            SELECT date_trunc('month', lead.date_deadline)::date AS date,
+                   lead.user_id, lead.team_id, lead.company_id,
+                   lead.prorated_revenue AS forecast_amount,
+                   lead.expected_revenue AS pipeline_amount,
+                   0 AS achieved_amount, 0 AS user_target_amount,
+                   0 AS team_target_amount,
+                   'forecast' AS figure, lead.prorated_revenue AS amount
+              FROM crm_lead lead
+              LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+             WHERE lead.type = 'opportunity' AND lead.active
+               AND lead.date_deadline IS NOT NULL
+               AND NOT COALESCE(stage.is_won, FALSE)
+            """
+        )
+
+    def _order_facts(self):
+        """Confirmed orders by month, in company currency."""
+        return SQL(
+            """
+            SELECT date_trunc('month', so.date_order)::date,
+                   so.user_id, so.team_id, so.company_id,
+                   0, 0, %(order_amount)s, 0, 0,
+                   'achieved', %(order_amount)s
+              FROM sale_order so
+             WHERE so.state = 'sale'
             """,
             order_amount=self.env["sale.order"]._crm_amount_company_sql("so"),
+        )
+
+    def _target_facts(self):
+        """Targets spread evenly over the months of their period; the most specific
+        target of each owner covers a month. A salesperson's target is shown on the
+        rows of their main sales team."""
+        return SQL(
+            """
+            SELECT * FROM (
+                SELECT DISTINCT ON (month, owner.user_id, owner.team_id, t.company_id)
+                       month::date,
+                       owner.user_id,
+                       owner.team_id,
+                       t.company_id,
+                       0, 0, 0,
+                       CASE WHEN t.target_type = 'user'
+                            THEN t.target_amount / span.months ELSE 0 END,
+                       CASE WHEN t.target_type = 'team'
+                            THEN t.target_amount / span.months ELSE 0 END,
+                       CASE WHEN t.target_type = 'user' THEN 'user_target'
+                            ELSE 'team_target' END,
+                       t.target_amount / span.months
+                  FROM crm_sales_target t
+                  LEFT JOIN res_users salesperson ON salesperson.id = t.user_id
+                 CROSS JOIN LATERAL (
+                        SELECT CASE WHEN t.target_type = 'user' THEN t.user_id END AS user_id,
+                               CASE WHEN t.target_type = 'team' THEN t.team_id
+                                    ELSE salesperson.sale_team_id END AS team_id
+                       ) AS owner
+                 CROSS JOIN LATERAL (
+                        SELECT (EXTRACT(YEAR FROM age(date_trunc('month', t.date_end),
+                                                      date_trunc('month', t.date_start)))
+                                * 12
+                                + EXTRACT(MONTH FROM age(date_trunc('month', t.date_end),
+                                                         date_trunc('month', t.date_start)))
+                                + 1) AS months
+                       ) AS span
+                 CROSS JOIN LATERAL generate_series(
+                        date_trunc('month', t.date_start), t.date_end, interval '1 month'
+                       ) AS month
+                 WHERE t.active
+                 ORDER BY month, owner.user_id, owner.team_id, t.company_id,
+                          t.date_end - t.date_start, t.id
+            ) AS targets
+            """
         )

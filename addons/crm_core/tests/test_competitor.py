@@ -107,3 +107,14 @@ class TestCompetitor(CrmCoreCommon):
         with self.assertRaises(AccessError):
             self.rival.with_user(user_b).read(["name"])
         self.assertFalse(self.env["crm.competitor.report"].with_user(user_b).search([]))
+
+    def test_only_those_who_may_create_are_offered_to(self):
+        """The Mark Lost dialog offers to create the winner only to sales administrators,
+        who alone may create competitors (shared master data, like lost reasons)."""
+        for user, allowed in ((self.salesman, "False"), (self.manager, "True")):
+            arch = self.env["crm.lead.lost"].with_user(user).get_views([(False, "form")])[
+                "views"]["form"]["arch"]
+            self.assertRegex(arch, rf'name="competitor_id"[^>]*can_create="{allowed}"')
+        with self.assertRaises(AccessError):
+            self.env["crm.competitor"].with_user(self.salesman).create({"name": "Upstart"})
+        self.env["crm.competitor"].with_user(self.manager).create({"name": "Upstart"})

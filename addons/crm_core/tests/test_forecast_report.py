@@ -113,3 +113,34 @@ class TestForecastReport(CrmCoreCommon):
         self.assertNotIn(self.colleague, rows.user_id)
         self.assertIn(self.team, rows.team_id)
         self.assertNotIn(other_team, rows.team_id)
+
+    def test_figures_side_by_side_and_salesperson_targets_on_team_rows(self):
+        self.env["crm.lead"].create({
+            "name": "September", "type": "opportunity", "user_id": self.salesman.id,
+            "team_id": self.team.id, "expected_revenue": 1000, "probability": 40,
+            "date_deadline": "2026-09-20",
+        })
+        Target = self.env["crm.sales.target"]
+        Target.create({
+            "user_id": self.salesman.id, "period_type": "month", "date_start": "2026-09-01",
+            "target_amount": 800,
+        })
+        Target.create({
+            "target_type": "team", "team_id": self.team.id, "period_type": "month",
+            "date_start": "2026-09-01", "target_amount": 2000,
+        })
+        self._order(self.customer, 300.0, date=datetime(2026, 9, 5))
+        self.env.flush_all()
+        self.assertEqual(self.salesman.sale_team_id, self.team)
+        groups = self.env["crm.sales.forecast.report"]._read_group(
+            [("team_id", "=", self.team.id), ("date", "=", "2026-09-01")],
+            ["figure"], ["amount:sum"])
+        # what the graph shows, grouped by figure: one bar each
+        self.assertEqual(dict(groups), {
+            "forecast": 400.0, "achieved": 300.0, "user_target": 800.0, "team_target": 2000.0,
+        })
+        # the measures of the pivot agree with the figures
+        [sums] = self.env["crm.sales.forecast.report"]._read_group(
+            [("team_id", "=", self.team.id), ("date", "=", "2026-09-01")], [],
+            ["user_target_amount:sum", "team_target_amount:sum"])
+        self.assertEqual(sums, (800.0, 2000.0))

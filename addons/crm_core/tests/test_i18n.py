@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import polib
@@ -38,3 +39,26 @@ class TestTranslations(TransactionCase):
             if missing := sorted(terms - translated):
                 problems[module] = missing
         self.assertFalse(problems, "terms without a zh_CN translation")
+
+    def test_glossary_terms_everywhere(self):
+        """The README's glossary gives one Chinese term per concept: every addon uses it."""
+        readme = Path(get_module_path("crm_core")).parent.parent / "README.md"
+        if not readme.is_file():
+            self.skipTest("the addons are used outside the project's repository")
+        text = readme.read_text()
+        glossary = dict(re.findall(
+            r"^\| ([A-Z][\w ]+?) \| ([^|]+?) \| [^|]+\|$",
+            text.split("## Glossary", 1)[1].split("\n## ", 1)[0], re.M,
+        ))
+        self.assertEqual(glossary.get("Key customer"), "重点客户")
+        problems = []
+        for module in self._suite_modules():
+            po_path = Path(get_module_path(module)) / "i18n" / "zh_CN.po"
+            for entry in polib.pofile(str(po_path)):
+                term = glossary.get(entry.msgid)
+                if term and entry.msgstr != term:
+                    problems.append((module, entry.msgid, entry.msgstr))
+                # the glossary's term also inside longer texts, e.g. "key customers"
+                if "关键客户" in entry.msgstr:
+                    problems.append((module, entry.msgid, entry.msgstr))
+        self.assertFalse(problems, "translations that leave the glossary")

@@ -1,10 +1,12 @@
-from datetime import date
+from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
+
+from odoo.addons.crm_core import post_init_hook
 
 from .common import CrmCoreCommon
 
@@ -45,6 +47,14 @@ class TestPartnerProfile(CrmCoreCommon):
             self.contact.flush_recordset()
         self.contact.invalidate_recordset()
         self.assertFalse(self.contact.birthdate)
+
+    def test_no_age_shown_for_a_future_birthdate(self):
+        tomorrow = fields.Date.context_today(self.contact) + relativedelta(years=3)
+        with Form(self.contact.with_user(self.salesman)) as form:
+            form.birthdate = tomorrow
+            self.assertEqual(form.age, 0, "no negative age while the date is typed")
+            form.birthdate = date(1990, 1, 1)
+            self.assertGreater(form.age, 30)
 
     def test_birthdate_error_in_chinese(self):
         self.env["res.lang"]._activate_lang("zh_CN")
@@ -102,6 +112,20 @@ class TestPartnerProfile(CrmCoreCommon):
         self.contact.customer_since = date(2099, 1, 1)
         self._order(self.contact, 100.0)
         self.assertEqual(self.contact.customer_since, fields.Date.today())
+
+    def test_orders_confirmed_before_the_install_count(self):
+        buyer = self.env["res.partner"].create({"name": "Early Buyer Gu"})
+        order = self._order(self.contact, 100.0, date=datetime(2024, 6, 3, 10, 0))
+        self._order(buyer, 50.0, date=datetime(2025, 1, 8, 10, 0))
+        self.env.flush_all()
+        # as if crm_core had been installed after these orders were confirmed
+        self.env.cr.execute("UPDATE res_partner SET customer_since = NULL WHERE id IN %s",
+                            [tuple((self.customer | self.contact | buyer).ids)])
+        self.env.invalidate_all()
+        post_init_hook(self.env)
+        self.assertEqual(self.customer.customer_since, date(2024, 6, 3))
+        self.assertEqual(self.contact.customer_since, order.date_order.date())
+        self.assertEqual(buyer.customer_since, date(2025, 1, 8))
 
     def test_contacts_search_filters(self):
         self.customer.with_user(self.manager).customer_tier = "key"

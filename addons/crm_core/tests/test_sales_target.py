@@ -134,3 +134,24 @@ class TestSalesTarget(CrmCoreCommon):
         self.assertFalse(self.env["crm.sales.target"].with_user(user_b).search([]))
         with self.assertRaises(AccessError):
             self.target.with_user(user_b).read(["target_amount"])
+
+    def test_overlapping_target_of_the_same_kind_refused(self):
+        Target = self.env["crm.sales.target"]
+        values = {"target_type": "user", "user_id": self.salesman.id, "period_type": "month",
+                  "date_start": "2026-03-01", "target_amount": 500.0}
+        with self.assertRaisesText(ValidationError, "already has a month target"):
+            Target.create(values)
+        with self.assertRaisesText(ValidationError, "2026-03-01"):
+            Target.with_user(self.manager).create({**values, "date_start": "2026-02-15"})
+        # a month within a quarter, another salesperson, the team: all fine
+        Target.create({**values, "period_type": "quarter", "date_start": "2026-01-01"})
+        Target.create({**values, "user_id": self.colleague.id})
+        Target.create({"target_type": "team", "team_id": self.team.id, "period_type": "month",
+                       "date_start": "2026-03-01", "target_amount": 5000.0})
+        # an archived target no longer counts, and cannot come back over its successor
+        self.target.action_archive()
+        successor = Target.create(values)
+        with self.assertRaises(ValidationError):
+            self.target.action_unarchive()
+        self.assertTrue(successor.active)
+        self.assertFalse(self.target.active)

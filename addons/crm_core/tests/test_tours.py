@@ -73,3 +73,25 @@ class TestCrmCoreToursMobile(CrmCoreTourCommon):
         self.assertEqual(customer.gender, "female", "the other fields are left alone")
         self.assertEqual(customer.customer_tier, "key")
         self.assertEqual(customer.lifecycle_stage, "stability")
+
+    def test_mobile_sales_target_cards(self):
+        owner = self.env["res.users"].create({
+            "name": "Tour Target Owner", "login": "tour_target_owner",
+            "groups_id": [(6, 0, [self.env.ref("sales_team.group_sale_salesman").id])],
+        })
+        today = fields.Date.context_today(self.env["res.partner"])
+        self.env["crm.sales.target"].create({
+            "user_id": owner.id, "period_type": "month", "date_start": today.replace(day=1),
+            "target_amount": 4000.0,
+        })
+        product = self.env["product.product"].create({"name": "Tour service", "type": "service"})
+        order = self.env["sale.order"].create({
+            "partner_id": self.env["res.partner"].create({"name": "Tour Buyer"}).id,
+            "user_id": owner.id,
+            "order_line": [(0, 0, {"product_id": product.id, "price_unit": 1000.0,
+                                   "tax_id": [(5, 0, 0)]})],
+        })
+        order.action_confirm()
+        order.date_order = fields.Datetime.now()
+        self.start_tour("/odoo/action-crm_core.crm_sales_target_action",
+                        "crm_core_mobile_targets_tour", login="admin")

@@ -207,3 +207,37 @@ registry.category("web_tour.tours").add("crm_core_mobile_profile_tour", {
         },
     ],
 });
+
+/**
+ * On a phone, sales targets show as cards with their figures, not as a list whose
+ * figures fall off the screen.
+ */
+registry.category("web_tour.tours").add("crm_core_mobile_targets_tour", {
+    steps: () => [
+        {
+            content: "Targets open as cards on a phone",
+            trigger: "body.o_touch_device .o_kanban_view .o_kanban_record:contains(Tour Target Owner)",
+        },
+        {
+            content: "The card shows the target",
+            trigger: ".o_kanban_record:contains(Tour Target Owner) .o_field_widget[name=target_amount]:contains(4,000.00)",
+        },
+        {
+            content: "The card shows what was achieved",
+            trigger: ".o_kanban_record:contains(Tour Target Owner) .o_field_widget[name=achieved_amount]:contains(1,000.00)",
+        },
+        {
+            content: "The card shows the attainment",
+            trigger: ".o_kanban_record:contains(Tour Target Owner) .o_field_widget[name=attainment] .o_progressbar_value:contains(25)",
+        },
+        {
+            content: "Open the target",
+            trigger: ".o_kanban_record:contains(Tour Target Owner)",
+            run: "click",
+        },
+        {
+            content: "Its form opens",
+            trigger: ".o_form_view .o_field_widget[name=target_amount]",
+        },
+    ],
+});
