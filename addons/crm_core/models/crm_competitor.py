@@ -64,6 +64,7 @@ class CrmCompetitor(models.Model):
                 competitor.id, (0, 0, 0)
             )
 
+    @api.readonly
     def action_view_report(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -202,6 +202,7 @@ class CrmSalesTarget(models.Model):
             if target.target_type == "team" and not target.team_id:
                 raise ValidationError(self.env._("Choose the sales team of this target."))
 
+    @api.readonly
     def action_view_orders(self):
         """Confirmed orders counted in the achieved amount."""
         self.ensure_one()

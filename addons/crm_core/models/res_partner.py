@@ -243,6 +243,7 @@ class ResPartner(models.Model):
                 partner = partner.parent_id
         return result
 
+    @api.readonly
     def action_view_crm_sale_orders(self):
         """Confirmed orders of the customer, behind the revenue button."""
         self.ensure_one()

@@ -4,6 +4,7 @@ from . import test_forecast_report
 from . import test_i18n
 from . import test_partner_360
 from . import test_partner_profile
+from . import test_readonly
 from . import test_sales_target
 from . import test_tours
 from . import test_security
