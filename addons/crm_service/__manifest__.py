@@ -2,11 +2,13 @@
     "name": "CRM Service: Complaints, SLA and Customer Satisfaction",
     "summary": "Complaints and after-sales service with SLA in working time, escalation, "
     "knowledge base, email and portal intake and satisfaction surveys",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/Customer Service",
     "license": "LGPL-3",
     "author": "CRM Suite",
     "website": "https://github.com/crm-suite/crm-suite",
+    "development_status": "Production/Stable",
+    "maintainers": ["crm-suite"],
     "depends": ["crm_core", "survey", "portal", "resource", "mail"],
     "data": [
         "security/crm_service_security.xml",

@@ -6,20 +6,16 @@ from psycopg2 import IntegrityError
 from odoo import http
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
-from odoo.tools import plaintext2html
+from odoo.osv import expression
+from odoo.tools import consteq, plaintext2html
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+from ..models.crm_complaint_portal import CONTROL_CHARACTERS, has_control_characters
+
 PAGE_SIZE = 20
-# characters no form field has a use for (tab and line breaks are fine); PostgreSQL
-# refuses NUL in text
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SUBMISSION_KEY = re.compile(r"^[0-9a-f]{32}$")
-
-
-def has_control_characters(*values):
-    return any(CONTROL_CHARACTERS.search(value or "") for value in values)
 
 
 class CrmServicePortal(CustomerPortal):
@@ -29,16 +25,39 @@ class CrmServicePortal(CustomerPortal):
         if "complaint_count" in counters:
             Complaint = request.env["crm.complaint"]
             values["complaint_count"] = (
-                Complaint.search_count([]) if Complaint.has_access("read") else 0
+                Complaint.search_count(self._complaint_portal_domain())
+                if Complaint.has_access("read") else 0
             )
         return values
 
+    def _complaint_portal_domain(self):
+        """The visitor's complaints as a customer, those of their commercial
+        partner: staff whose rights reach every complaint see here only their own,
+        as any customer does."""
+        return request.env["crm.complaint"]._portal_customer_domain(
+            request.env.user.partner_id
+        )
+
     def _complaint_get_page(self, complaint_id, access_token=None):
-        """The complaint, sudoed, if the visitor may see it; None otherwise."""
+        """The complaint, sudoed, if the visitor may see it as its customer, or
+        holds its access token; None otherwise."""
         try:
-            return self._document_check_access("crm.complaint", complaint_id, access_token)
+            complaint_sudo = self._document_check_access(
+                "crm.complaint", complaint_id, access_token
+            )
         except (AccessError, MissingError):
             return None
+        token_valid = bool(
+            access_token and complaint_sudo.access_token
+            and consteq(complaint_sudo.access_token, access_token)
+        )
+        if token_valid or complaint_sudo._portal_is_customer(request.env.user.partner_id):
+            return complaint_sudo
+        return None
+
+    def _complaint_backend_url(self, complaint):
+        action = complaint.sudo()._get_portal_return_action()
+        return f"/odoo/action-{action.id}/{complaint.id}"
 
     @http.route(["/my/complaints", "/my/complaints/page/<int:page>"],
                 type="http", auth="user", website=True)
@@ -62,7 +81,9 @@ class CrmServicePortal(CustomerPortal):
         }
         sortby = sortby if sortby in sortings else "date"
         filterby = filterby if filterby in filters else "all"
-        domain = filters[filterby]["domain"]
+        domain = self._complaint_portal_domain() + filters[filterby]["domain"]
+        if not Complaint.has_access("read"):
+            domain = expression.FALSE_DOMAIN
         total = Complaint.search_count(domain)
         pager = portal_pager(
             url="/my/complaints", total=total, page=page, step=PAGE_SIZE,
@@ -89,40 +110,20 @@ class CrmServicePortal(CustomerPortal):
     def portal_my_complaint(self, complaint_id, access_token=None, **kw):
         complaint_sudo = self._complaint_get_page(complaint_id, access_token)
         if complaint_sudo is None:
-            return request.not_found()
+            complaint = request.env["crm.complaint"].browse(complaint_id).exists()
+            if complaint and request.env.user._is_internal() and complaint.has_access("read"):
+                # staff handle other customers' complaints in the backend, not here
+                return request.redirect(self._complaint_backend_url(complaint))
+            raise request.not_found()
         values = self._get_page_view_values(
             complaint_sudo, access_token, {}, "my_complaints_history", False, **kw
         )
         values.update({
             "complaint": complaint_sudo,
             "page_name": "complaint",
-            "messages": complaint_sudo._portal_messages(),
-            "error": kw.get("error"),
+            "backend_url": self._complaint_backend_url(complaint_sudo),
         })
         return request.render("crm_service.portal_my_complaint", values)
-
-    @http.route("/my/complaints/<int:complaint_id>/reply", type="http", auth="public",
-                website=True, methods=["POST"])
-    def portal_my_complaint_reply(self, complaint_id, access_token=None, message="", **kw):
-        complaint_sudo = self._complaint_get_page(complaint_id, access_token)
-        if complaint_sudo is None:
-            return request.not_found()
-        url = complaint_sudo.get_portal_url()
-        if has_control_characters(message):
-            return request.redirect(f"{url}{'&' if '?' in url else '?'}error=invalid")
-        if not message.strip():
-            return request.redirect(f"{url}{'&' if '?' in url else '?'}error=empty")
-        user_partner = request.env.user.partner_id
-        author = (
-            user_partner if not request.env.user._is_public() else complaint_sudo.partner_id
-        )
-        complaint_sudo.with_context(mail_create_nosubscribe=True).message_post(
-            body=plaintext2html(message.strip()),
-            author_id=author.id,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-        )
-        return request.redirect(url)
 
     @http.route("/my/complaints/new", type="http", auth="user", website=True,
                 methods=["GET", "POST"])

@@ -3,10 +3,15 @@ from . import crm_complaint_category
 from . import crm_sla_policy
 from . import crm_sla_escalation
 from . import crm_solution
+from . import crm_solution_rank
 from . import crm_complaint
+from . import crm_complaint_sla
+from . import crm_complaint_satisfaction
+from . import crm_complaint_solution
 from . import crm_complaint_escalation_log
 from . import crm_team
 from . import res_partner
 from . import survey_question
 from . import survey_user_input
 from . import resource_calendar_leaves
+from . import crm_complaint_portal

@@ -32,8 +32,10 @@ class CrmComplaintStage(models.Model):
     resume_stage_id = fields.Many2one(
         "crm.complaint.stage", string="When the Customer Answers",
         domain="[('is_paused', '=', False), ('is_closed', '=', False)]",
-        help="A pausing stage: when the customer answers, the complaint moves to this "
-        "stage and its SLA clock runs again. Empty: it stays until an agent moves it.",
+        help="When the customer writes on a complaint in this stage (waiting for them, or "
+        "solved), the complaint moves to this stage: its SLA clock runs again, or it is "
+        "reopened. Empty: a waiting complaint stays until an agent moves it, a solved one "
+        "goes back to the first open stage.",
     )
     description = fields.Text(translate=True)
 

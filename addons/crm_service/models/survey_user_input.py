@@ -1,15 +1,23 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 CSAT_RANGE = (1, 5)
 NPS_RANGE = (0, 10)
 
 
 class SurveyUserInput(models.Model):
-    _inherit = "survey.user_input"
+    _name = "survey.user_input"
+    _inherit = ["survey.user_input", "crm.protected.fields.mixin"]
 
     crm_complaint_id = fields.Many2one(
         "crm.complaint", string="Complaint", index="btree_not_null", ondelete="set null",
+        readonly=True,
     )
+
+    @api.model
+    def _crm_server_fields(self):
+        # set when the invitation is sent: an answer linked by hand to another
+        # complaint would give it that complaint's scores
+        return (*super()._crm_server_fields(), "crm_complaint_id")
 
     def _mark_done(self):
         result = super()._mark_done()

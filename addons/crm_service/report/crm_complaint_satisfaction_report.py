@@ -3,11 +3,16 @@ from odoo.tools import SQL
 
 
 class CrmComplaintSatisfactionReport(models.Model):
-    """One row per answered satisfaction survey of a complaint.
+    """One row per complaint with a satisfaction score, whichever way the score
+    came (the survey sent when the complaint was solved, or set by the service).
 
-    Averaged over these rows only, ``csat`` is the CSAT and ``nps`` the Net Promoter
-    Score: each answer counts +100 for a promoter (9-10), 0 for a passive (7-8) and
-    -100 for a detractor (0-6), so that their mean is % promoters - % detractors.
+    Averaged over these rows, ``csat`` is the CSAT and ``nps`` the Net Promoter
+    Score: each NPS answer counts +100 for a promoter (9-10), 0 for a passive (7-8)
+    and -100 for a detractor (0-6), so that their mean is % promoters -
+    % detractors; a complaint without an NPS answer is left out of it.
+
+    The query is built from ``_select``, ``_from``, ``_where`` and ``_group_by``,
+    as ``sale.report`` does: an addon adding a measure overrides one of them.
     """
 
     _name = "crm.complaint.satisfaction.report"
@@ -36,25 +41,51 @@ class CrmComplaintSatisfactionReport(models.Model):
     @property
     def _table_query(self):
         return SQL(
+            "SELECT %s FROM %s WHERE %s GROUP BY %s",
+            self._select(), self._from(), self._where(), self._group_by(),
+        )
+
+    def _select(self):
+        """Columns of the report; a measure added by another addon extends it."""
+        return SQL(
             """
-            SELECT complaint.id,
-                   complaint.id AS complaint_id,
-                   complaint.commercial_partner_id AS partner_id,
-                   complaint.team_id,
-                   complaint.user_id,
-                   complaint.category_id,
-                   complaint.company_id,
-                   COALESCE(answer.end_datetime, answer.write_date)::date AS date,
-                   NULLIF(complaint.csat_score, 0) AS csat,
-                   CASE WHEN complaint.nps_score >= 9 THEN 100
-                        WHEN complaint.nps_score <= 6 THEN -100
-                        ELSE 0 END AS nps,
-                   complaint.nps_score,
-                   (complaint.nps_score >= 9)::int AS promoter_count,
-                   (complaint.nps_score BETWEEN 7 AND 8)::int AS passive_count,
-                   (complaint.nps_score <= 6)::int AS detractor_count
-              FROM crm_complaint complaint
-              JOIN survey_user_input answer ON answer.id = complaint.survey_user_input_id
-             WHERE answer.state = 'done'
+            complaint.id,
+            complaint.id AS complaint_id,
+            complaint.commercial_partner_id AS partner_id,
+            complaint.team_id,
+            complaint.user_id,
+            complaint.category_id,
+            complaint.company_id,
+            COALESCE(
+                answer.end_datetime, complaint.resolved_date, complaint.date_received
+            )::date AS date,
+            NULLIF(complaint.csat_score, 0) AS csat,
+            CASE WHEN complaint.nps_score >= 9 THEN 100
+                 WHEN complaint.nps_score <= 6 THEN -100
+                 WHEN complaint.nps_score IS NOT NULL THEN 0
+            END AS nps,
+            complaint.nps_score,
+            CASE WHEN complaint.nps_score >= 9 THEN 1 ELSE 0 END AS promoter_count,
+            CASE WHEN complaint.nps_score BETWEEN 7 AND 8 THEN 1 ELSE 0 END AS passive_count,
+            CASE WHEN complaint.nps_score <= 6 THEN 1 ELSE 0 END AS detractor_count
             """
         )
+
+    def _from(self):
+        # the answer only dates the scores: a score given on the phone, or by any
+        # other way than the survey, counts as well
+        return SQL(
+            """
+            crm_complaint complaint
+            LEFT JOIN survey_user_input answer
+                   ON answer.id = complaint.survey_user_input_id
+                  AND answer.state = 'done'
+            """
+        )
+
+    def _where(self):
+        return SQL("(complaint.csat_score IS NOT NULL OR complaint.nps_score IS NOT NULL)")
+
+    def _group_by(self):
+        # one row per complaint; an addon joining more rows aggregates over them
+        return SQL("complaint.id, answer.id")

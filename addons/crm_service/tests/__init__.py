@@ -10,3 +10,5 @@ from . import test_tours
 from . import test_report
 from . import test_survey_http
 from . import test_security
+from . import test_portal_tour
+from . import test_complaint_screens

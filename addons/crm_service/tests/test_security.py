@@ -238,3 +238,15 @@ class TestServiceCompanies(RpcMixin, CrmServiceCommon, HttpCase):
         })
         with self.assertRaisesText(ValidationError, "cannot fit"):
             self.policy.write({"resource_calendar_id": empty.id, "resolve_hours": 1500})
+
+    def test_survey_answer_cannot_be_pointed_at_another_complaint(self):
+        new_test_user(self.env, login="svc_surveyor", name="Survey Officer Shi",
+                                 groups="survey.group_survey_manager")
+        survey = self.env.ref("crm_service.crm_service_survey_satisfaction")
+        answer = survey._create_answer(partner=self.customer, check_attempts=False)
+        complaint = self._complaint()
+        self.assertRpcRefused(AccessError, "svc_surveyor", "survey.user_input", "write",
+                              [answer.id], {"crm_complaint_id": complaint.id})
+        self.assertRpcRefused(AccessError, "svc_surveyor", "survey.user_input", "create",
+                              {"survey_id": survey.id, "crm_complaint_id": complaint.id})
+        self.assertFalse(answer.crm_complaint_id)

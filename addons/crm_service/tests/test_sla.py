@@ -1,4 +1,7 @@
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.crm_core.tests.common import RpcMixin
 
 from .common import CrmServiceCommon, at, frozen
 
@@ -129,3 +132,120 @@ class TestSla(CrmServiceCommon):
             complaint.stage_id = self.stage_resolved
         self.assertEqual(complaint.sla_status, "breached")
         self.assertEqual(complaint.sla_compliance, 0.0)
+
+
+@tagged("post_install", "-at_install")
+class TestSlaBreach(CrmServiceCommon):
+    """Which deadline was missed. The policy of the common fixture answers within
+    4 and resolves within 16 working hours: a complaint received on Monday 9:00
+    is due an answer on Monday 13:00 and a resolution on Tuesday 17:00."""
+
+    def _received_monday(self, answered=None):
+        with frozen(self.env, at(0, 9)):
+            complaint = self._complaint(received=at(0, 9))
+        if answered:
+            with frozen(self.env, answered):
+                complaint.with_user(self.agent).message_post(
+                    body="We are on it.", message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                )
+        self.assertEqual(complaint.response_deadline, at(0, 13))
+        self.assertEqual(complaint.resolve_deadline, at(1, 17))
+        return complaint
+
+    def _escalation_job(self, when, complaint):
+        """The job that moves the SLA status as time passes."""
+        with frozen(self.env, when):
+            self.env["crm.complaint"]._cron_escalate()
+        complaint.invalidate_recordset()
+
+    def test_within_deadlines(self):
+        complaint = self._received_monday(answered=at(0, 10))
+        self._escalation_job(at(1, 16), complaint)
+        self.assertEqual(complaint.sla_status, "at_risk")
+        self.assertFalse(complaint.sla_breach)
+
+    def test_response_late_resolution_ahead(self):
+        complaint = self._received_monday()
+        self._escalation_job(at(0, 14), complaint)
+        self.assertEqual(complaint.sla_status, "breached")
+        self.assertEqual(complaint.sla_breach, "response",
+                         "the answer is late, the resolution is due tomorrow")
+        self.assertGreater(complaint.resolve_deadline, at(0, 14))
+        # answering late does not undo the late answer
+        with frozen(self.env, at(0, 15)):
+            complaint.with_user(self.agent).message_post(
+                body="Sorry for the wait.", message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        self.assertEqual(complaint.sla_breach, "response")
+
+    def test_resolution_late_after_a_timely_answer(self):
+        complaint = self._received_monday(answered=at(0, 10))
+        self._escalation_job(at(2, 10), complaint)
+        self.assertEqual(complaint.sla_status, "breached")
+        self.assertEqual(complaint.sla_breach, "resolution")
+
+    def test_both_late(self):
+        complaint = self._received_monday()
+        self._escalation_job(at(0, 14), complaint)
+        self.assertEqual(complaint.next_escalation_date, at(1, 17),
+                         "the job comes back when the resolution is due")
+        self._escalation_job(at(2, 10), complaint)
+        self.assertEqual(complaint.sla_breach, "both")
+
+    def test_solved_complaints_keep_what_was_missed(self):
+        late_answer = self._received_monday(answered=at(0, 15))
+        in_time = self._received_monday(answered=at(0, 10))
+        silent_late = self._received_monday()
+        with frozen(self.env, at(1, 12)):
+            (late_answer | in_time).stage_id = self.stage_resolved
+        with frozen(self.env, at(2, 12)):
+            silent_late.stage_id = self.stage_resolved
+        self.assertEqual((late_answer.sla_status, late_answer.sla_breach),
+                         ("breached", "response"))
+        self.assertEqual((in_time.sla_status, in_time.sla_breach), ("met", False))
+        self.assertEqual(silent_late.sla_breach, "both",
+                         "solved late without an answer: the resolution was the answer")
+        # the job never looks at them again
+        self._escalation_job(at(4, 12), late_answer | in_time)
+        self.assertEqual((late_answer.sla_breach, in_time.sla_breach), ("response", False))
+
+    def test_waiting_for_the_customer_misses_nothing(self):
+        complaint = self._received_monday(answered=at(0, 10))
+        with frozen(self.env, at(1, 9)):
+            complaint.stage_id = self.stage_waiting
+        self.assertFalse(complaint._sla_breach_at(at(3, 10)), "the clock stands still")
+        with frozen(self.env, at(3, 9)):
+            complaint.stage_id = self.stage_progress
+        self.assertEqual(complaint.resolve_deadline, at(3, 17), "moved by 16 paused hours")
+        self.assertFalse(complaint.sla_breach)
+
+    def test_without_policy_nothing_is_missed(self):
+        complaint = self._received_monday()
+        self._escalation_job(at(0, 14), complaint)
+        self.assertEqual(complaint.sla_breach, "response")
+        complaint.sudo().sla_policy_id = False
+        self.assertFalse(complaint.sla_breach)
+        self.assertFalse(complaint._sla_breach_at(at(4, 12)))
+
+
+@tagged("post_install", "-at_install")
+class TestSlaBreachRefused(RpcMixin, CrmServiceCommon, HttpCase):
+
+    def test_clients_cannot_write_the_missed_deadline(self):
+        with frozen(self.env, at(0, 9)):
+            complaint = self._complaint(received=at(0, 9))
+        for login in ("svc_agent", "svc_manager"):
+            for context in ({}, {"crm_service_escalating": True, "tracking_disable": True}):
+                error = self.assertRpcRefused(
+                    AccessError, login, "crm.complaint", "write", [complaint.id],
+                    {"sla_breach": "response"}, context=context,
+                )
+                self.assertIn("cannot be set by hand", error["message"])
+        self.assertRpcRefused(
+            AccessError, "svc_agent", "crm.complaint", "create",
+            {"name": "Late at birth", "team_id": self.team.id, "sla_breach": "both"},
+        )
+        complaint.invalidate_recordset()
+        self.assertFalse(complaint.sla_breach)

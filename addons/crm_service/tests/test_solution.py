@@ -1,6 +1,7 @@
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..models.crm_complaint_solution import _keywords
 from .common import CrmServiceCommon
 
 
@@ -56,3 +57,111 @@ class TestSolution(CrmServiceCommon):
         with self.assertRaises(UserError):
             complaint._apply_solution(self.dent)
         self.assertEqual(self.dent.use_count, 1)
+
+
+@tagged("post_install", "-at_install")
+class TestSolutionRanking(CrmServiceCommon):
+    """Suggestions weigh a word by how rare it is among the published solutions,
+    leave out stop words, and show best first on the form and in the dialog."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Solution = cls.env["crm.solution"]
+        cls.fridge_zh, cls.aircon_zh = Solution.create([
+            {"name": "冰箱门凹陷", "problem": "<p>客户收到的冰箱门有凹陷 外观受损。</p>",
+             "solution": "<p>拍照后换货。</p>"},
+            # used more, and shares with the fridge complaint only words that say nothing
+            {"name": "空调不制冷", "problem": "<p>客户反映空调不制冷 我们上门检查。</p>",
+             "solution": "<p>检查冷媒。</p>", "use_count": 40},
+        ])
+        cls.fridge_en, cls.aircon_en = Solution.create([
+            {"name": "Fridge door dented", "problem": "<p>The fridge door has a dent.</p>"},
+            {"name": "Air conditioner not cooling", "use_count": 40,
+             "problem": "<p>The customer says the air conditioner is not cooling and the "
+                        "room is hot with my family in it.</p>"},
+        ])
+
+    def _suggested(self, name, description=""):
+        complaint = self._complaint(name=name, description=description, category_id=False)
+        return complaint.suggested_solution_ids
+
+    def test_keywords_without_stop_words(self):
+        self.assertEqual(_keywords("The fridge and the 客户的冰箱门"), ["fridge", "冰箱", "箱门"])
+        self.assertEqual(_keywords("my door is not dented"), ["door", "dent"], "stems")
+        self.assertEqual(_keywords("我们 你们 是 在 有 一个"), [])
+
+    def test_chinese_fridge_is_not_an_air_conditioner(self):
+        suggested = self._suggested("冰箱门凹陷", "<p>客户说冰箱门凹陷了 我们很着急。</p>")
+        self.assertEqual(suggested[:1], self.fridge_zh)
+        self.assertNotIn(self.aircon_zh, suggested, "only 客户 and 我们 in common")
+        self.assertEqual(self._suggested("空调不制冷")[:1], self.aircon_zh)
+
+    def test_english_fridge_is_not_an_air_conditioner(self):
+        suggested = self._suggested("My fridge door is dented", "<p>The door is not closing "
+                                    "with the dent, and the customer is angry.</p>")
+        self.assertEqual(suggested[:1], self.fridge_en)
+        self.assertNotIn(self.aircon_en, suggested, "only the, not, customer, my in common")
+
+    def test_rare_words_weigh_more(self):
+        Solution = self.env["crm.solution"]
+        common = Solution.create([
+            {"name": f"Delivery issue {index}", "use_count": 50,
+             "problem": "<p>Something about the delivery of the order.</p>"}
+            for index in range(4)
+        ])
+        scratch = Solution.create({
+            "name": "Scratched side panel", "problem": "<p>A scratch on the panel.</p>",
+        })
+        suggested = self._suggested("Scratch found at delivery")
+        self.assertEqual(suggested[:1], scratch, "rare beats common, however used")
+        self.assertTrue(set(suggested[1:].ids) <= set(common.ids))
+
+    def test_category_counts_as_a_term(self):
+        Solution = self.env["crm.solution"]
+        same_category = Solution.create({
+            "name": "Carrier inspection", "category_id": self.category.id,
+            "problem": "<p>Book the carrier's inspection.</p>",
+        })
+        complaint = self._complaint(name="Fridge door dented")
+        self.assertIn(same_category, complaint.suggested_solution_ids, "by its category only")
+        self.assertEqual(complaint.suggested_solution_ids[:1], self.fridge_en,
+                         "three matching words beat the category")
+
+    def test_dialog_keeps_the_order_of_the_banner(self):
+        Solution = self.env["crm.solution"]
+        # the default order of solutions (most used first) would put them otherwise
+        lid, shelf = Solution.create([
+            {"name": "Fridge lid broken", "use_count": 99},
+            {"name": "Dented fridge shelf", "use_count": 50},
+        ])
+        complaint = self._complaint(name="Fridge door dented", category_id=False)
+        suggested = complaint.suggested_solution_ids
+        self.assertEqual(suggested.ids, (self.fridge_en | shelf | lid).ids,
+                         "3, 2 and 1 words in common")
+        self.assertNotEqual(suggested.ids, Solution.search([("id", "in", suggested.ids)]).ids)
+        action = complaint.action_apply_solution()
+        dialog = Solution.with_context(**action["context"]).search_fetch(action["domain"], ["name"])
+        self.assertEqual(dialog.ids, suggested.ids, "the list opens in the banner's order")
+        by_name = Solution.with_context(**action["context"]).search(action["domain"], order="name")
+        self.assertEqual(by_name.ids, suggested.sorted("name").ids, "a column sort still wins")
+
+    def test_one_query_whatever_the_knowledge_base(self):
+        complaints = self._complaint(name="Fridge door dented") | self._complaint(
+            name="空调不制冷", category_id=False,
+        )
+
+        def queries():
+            complaints.invalidate_recordset()
+            self.env.flush_all()
+            before = self.cr.sql_log_count
+            complaints.mapped("suggested_solution_ids")
+            return self.cr.sql_log_count - before
+
+        queries()  # caches warmed up
+        few = queries()
+        self.env["crm.solution"].create([
+            {"name": f"Fridge door case {index}", "problem": "<p>空调 fridge door</p>"}
+            for index in range(20)
+        ])
+        self.assertEqual(queries(), few)
