@@ -2,12 +2,14 @@
     "name": "CRM Marketing: Campaigns, Segments, Loyalty and Customer Care",
     "summary": "Campaign budgets, costs, ROI and funnel, customer segments synced to "
     "mailing lists, loyalty tiers and customer care rules",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.1",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "CRM Suite",
     "website": "https://github.com/crm-suite/crm-suite",
-    "depends": ["crm_core", "mass_mailing_crm", "sale_loyalty"],
+    "development_status": "Production/Stable",
+    "maintainers": ["crm-suite"],
+    "depends": ["crm_core", "mass_mailing_crm", "sale_loyalty", "sms"],
     "data": [
         "security/crm_marketing_security.xml",
         "security/ir.model.access.csv",

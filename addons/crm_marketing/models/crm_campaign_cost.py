@@ -15,6 +15,7 @@ COST_CATEGORIES = [
 class CrmCampaignCost(models.Model):
     _name = "crm.campaign.cost"
     _description = "Campaign Cost"
+    _inherit = ["crm.protected.fields.mixin"]  # amounts checked against their bounds
     _order = "date desc, id desc"
 
     campaign_id = fields.Many2one(
@@ -23,10 +24,12 @@ class CrmCampaignCost(models.Model):
     date = fields.Date(required=True, default=fields.Date.context_today)
     category = fields.Selection(COST_CATEGORIES, required=True, default="media")
     description = fields.Char()
+    # The company that spent the money, not the campaign's: campaigns are shared
+    # between companies, each company records its own costs.
     company_id = fields.Many2one(
-        related="campaign_id.company_id", store=True, index=True, readonly=True
+        "res.company", required=True, index=True, default=lambda self: self.env.company
     )
-    currency_id = fields.Many2one(related="campaign_id.currency_id")
+    currency_id = fields.Many2one(related="company_id.currency_id")
     amount = fields.Monetary(required=True)
 
     @api.constrains("amount")

@@ -1,9 +1,10 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class CrmCareLog(models.Model):
     _name = "crm.care.log"
     _description = "Customer Care Log"
+    _inherit = ["crm.protected.fields.mixin"]
     _order = "date desc, id desc"
 
     rule_id = fields.Many2one("crm.care.rule", required=True, index=True, ondelete="cascade")
@@ -23,3 +24,9 @@ class CrmCareLog(models.Model):
         ("occasion_unique", "unique (rule_id, partner_id, occasion)",
          "A care rule acts only once per customer and occasion."),
     ]
+
+    @api.model
+    def _crm_server_fields(self):
+        # written by the care job only: the log is what it did, once per occasion
+        return (*super()._crm_server_fields(), "rule_id", "partner_id", "occasion", "date",
+                "sale_order_id", "action", "trigger", "company_id")

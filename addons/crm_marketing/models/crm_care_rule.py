@@ -1,10 +1,12 @@
 import logging
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
+
+MAX_DAYS = 3650  # ten years: further than any birthday, warranty or inactivity
 
 TRIGGERS = [
     ("birthday", "Birthday"),
@@ -22,7 +24,7 @@ ACTIONS = [
 class CrmCareRule(models.Model):
     _name = "crm.care.rule"
     _description = "Customer Care Rule"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "crm.protected.fields.mixin"]
     _order = "sequence, id"
     _check_company_auto = True
 
@@ -58,7 +60,9 @@ class CrmCareRule(models.Model):
     activity_summary = fields.Char(translate=True)
     user_id = fields.Many2one(
         "res.users", string="Fallback Responsible", domain=[("share", "=", False)],
-        help="Gets the activity when the customer has no salesperson.",
+        help="Gets the activity when the customer has no salesperson. Without it, the "
+        "leader of the customer's sales team, then the Default CRM Responsible of the "
+        "company (Settings) get it.",
     )
     mail_template_id = fields.Many2one(
         "mail.template", string="Email Template",
@@ -76,6 +80,11 @@ class CrmCareRule(models.Model):
         for rule in self:
             rule.log_count = counts.get(rule.id, 0)
 
+    @api.model
+    def _crm_server_fields(self):
+        # the log is the job's record of what it did
+        return (*super()._crm_server_fields(), "log_ids")
+
     @api.constrains("days", "trigger", "action", "mail_template_id", "sms_body")
     def _check_rule(self):
         for rule in self:
@@ -83,6 +92,11 @@ class CrmCareRule(models.Model):
                 raise ValidationError(
                     self.env._("The number of days of care rule %(rule)s cannot be negative.",
                                rule=rule.name))
+            if rule.days > MAX_DAYS:
+                raise ValidationError(
+                    self.env._("The number of days of care rule %(rule)s must be at most "
+                               "%(max)s (%(days)s given).",
+                               rule=rule.name, max=MAX_DAYS, days=rule.days))
             if rule.trigger in ("after_order", "inactive") and not rule.days:
                 raise ValidationError(
                     self.env._("Care rule %(rule)s needs a number of days.", rule=rule.name))
@@ -90,15 +104,10 @@ class CrmCareRule(models.Model):
                 raise ValidationError(
                     self.env._("Care rule %(rule)s sends an email: choose its template.",
                                rule=rule.name))
-            if rule.action == "sms":
-                if "sms.sms" not in self.env:
-                    raise ValidationError(
-                        self.env._("Care rule %(rule)s sends SMS, but the SMS app is not "
-                                   "installed.", rule=rule.name))
-                if not rule.sms_body:
-                    raise ValidationError(
-                        self.env._("Care rule %(rule)s sends an SMS: write its text.",
-                                   rule=rule.name))
+            if rule.action == "sms" and not rule.sms_body:
+                raise ValidationError(
+                    self.env._("Care rule %(rule)s sends an SMS: write its text.",
+                               rule=rule.name))
 
     # Occasions ---------------------------------------------------------------
 
@@ -222,21 +231,103 @@ class CrmCareRule(models.Model):
         self.ensure_one()
         partners = logs.partner_id
         if self.action == "activity":
+            teams = self._get_customer_teams(partners)
+            unassigned = self.env["res.partner"]
             for log in logs:
                 partner = log.partner_id
-                user = (partner.user_id or partner.commercial_partner_id.user_id
-                        or log.sale_order_id.user_id or self.user_id or self.env.user)
+                user = self._get_responsible(
+                    partner, log.sale_order_id, teams.get(partner.commercial_partner_id.id))
+                if not user:
+                    unassigned |= partner
+                    continue
                 partner.activity_schedule(
                     activity_type_id=self.activity_type_id.id or False,
                     summary=self.activity_summary or self.name,
                     note=self.env._("Customer care: %(rule)s", rule=self.name),
                     user_id=user.id,
                 )
+            if unassigned:
+                self._log_unassigned(unassigned)
         elif self.action == "email":
             self.mail_template_id.send_mail_batch(partners.ids)
-        elif self.action == "sms" and "sms.sms" in self.env:
+        elif self.action == "sms":
+            # in the customer's language; queued, the host's SMS job sends them in batches
             for partner in partners:
-                partner._message_sms(body=self.sms_body)
+                body = self.with_context(lang=partner.lang).sms_body
+                partner._message_sms(body=body, put_in_queue=True)
+
+    def _get_customer_teams(self, partners):
+        """The sales team of each customer: the team of its latest sale order in the
+        rule's company (contacts rolled up to their company), in one query.
+
+        :return: ``{commercial_partner_id: crm.team}``
+        """
+        self.ensure_one()
+        commercial_ids = tuple(set(partners.commercial_partner_id.ids))
+        if not commercial_ids:
+            return {}
+        self.env["sale.order"].flush_model(["partner_id", "team_id", "company_id", "date_order"])
+        self.env.cr.execute(SQL(
+            """
+            SELECT DISTINCT ON (p.commercial_partner_id) p.commercial_partner_id, so.team_id
+              FROM sale_order so
+              JOIN res_partner p ON p.id = so.partner_id
+             WHERE p.commercial_partner_id IN %s AND so.company_id = %s
+               AND so.team_id IS NOT NULL AND so.state != 'cancel'
+             ORDER BY p.commercial_partner_id, so.date_order DESC, so.id DESC
+            """,
+            commercial_ids, self.company_id.id,
+        ))
+        Team = self.env["crm.team"]
+        return {partner_id: Team.browse(team_id) for partner_id, team_id in self.env.cr.fetchall()}
+
+    def _get_responsible(self, partner, order=None, team=None):
+        """The person who gets the care activity of ``partner``: the customer's
+        salesperson (of the contact, of its company, else of the order of the
+        occasion), else the rule's responsible, else the leader of the customer's
+        sales team (of the order, of the customer's latest order, of its salesperson),
+        else the company's Default CRM Responsible. Never the system user, an archived
+        or a portal user, and only a user of the rule's company.
+
+        :return: a ``res.users`` record, empty when nobody applies
+        """
+        self.ensure_one()
+        commercial = partner.commercial_partner_id
+        order = order or self.env["sale.order"]
+        salespeople = partner.user_id | commercial.user_id | order.user_id
+        candidates = (
+            partner.user_id, commercial.user_id, order.user_id,
+            self.user_id,
+            order.team_id.user_id, (team or self.env["crm.team"]).user_id,
+            *(user.sudo().sale_team_id.user_id for user in salespeople),
+            self.company_id.crm_fallback_user_id,
+        )
+        for user in candidates:
+            if self._is_valid_responsible(user):
+                return user
+        return self.env["res.users"]
+
+    def _is_valid_responsible(self, user):
+        user = user.sudo()
+        return bool(user) and user.active and not user.share \
+            and user.id != SUPERUSER_ID and self.company_id in user.company_ids
+
+    def _log_unassigned(self, partners):
+        """No activity without a person to do it: say so on the rule and in the log."""
+        self.ensure_one()
+        _logger.warning(
+            "Customer care rule %s: no responsible for partners %s, no activity created",
+            self.id, partners.ids,
+        )
+        self.sudo().message_post(
+            body=self.env._(
+                "No activity was created for %(partners)s: they have no salesperson, the "
+                "rule has no fallback responsible, their sales team has no leader and the "
+                "company has no Default CRM Responsible (Settings).",
+                partners=", ".join(partners.mapped("display_name")),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
 
     def action_run(self):
         logs = self._run()

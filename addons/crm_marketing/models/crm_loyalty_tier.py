@@ -5,6 +5,7 @@ from odoo.exceptions import ValidationError
 class CrmLoyaltyTier(models.Model):
     _name = "crm.loyalty.tier"
     _description = "Loyalty Tier"
+    _inherit = ["crm.protected.fields.mixin"]
     _order = "program_id, threshold, sequence, id"
 
     name = fields.Char(required=True, translate=True)
@@ -35,6 +36,11 @@ class CrmLoyaltyTier(models.Model):
         ("threshold_unique", "unique (program_id, threshold)",
          "Two tiers of a program cannot have the same threshold."),
     ]
+
+    @api.model
+    def _crm_server_fields(self):
+        # the program's company, stored for the record rule
+        return (*super()._crm_server_fields(), "company_id")
 
     def _compute_partner_count(self):
         groups = self.env["res.partner"]._read_group(

@@ -1,8 +1,13 @@
+import math
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 DEFAULT_PERIOD_DAYS = 365
+MAX_PERIOD_DAYS = 36500  # a hundred years: far enough back, and no date overflows
 OPERATORS = {
     "=": SQL("="), "!=": SQL("<>"), "<": SQL("<"), "<=": SQL("<="), ">": SQL(">"),
     ">=": SQL(">="),
@@ -55,15 +60,35 @@ class ResPartner(models.Model):
     )
 
     @api.model
-    def _crm_manager_fields(self):
-        # computed by the daily job from points or spend
-        return (*super()._crm_manager_fields(), "loyalty_tier_id")
+    def _crm_server_fields(self):
+        # computed by the daily job from points or spend, never set by hand
+        return (*super()._crm_server_fields(), "loyalty_tier_id")
 
     # Behaviour ---------------------------------------------------------------
 
     def _crm_period_days(self):
-        days = self.env.context.get("crm_period_days") or DEFAULT_PERIOD_DAYS
-        return int(days)
+        """The number of days over which orders and spend are counted: the context key
+        ``crm_period_days`` (set by segments, or by any RPC client), else a year.
+
+        :raise ValidationError: when it is not a whole number of days between 1 and
+            ``MAX_PERIOD_DAYS``
+        """
+        days = self.env.context.get("crm_period_days")
+        if days is None or days is False or days == "":
+            return DEFAULT_PERIOD_DAYS
+        if isinstance(days, str) and days.strip().isdigit() and len(days.strip()) < 10:
+            days = int(days.strip())
+        if isinstance(days, bool) or not isinstance(days, int) \
+                or not 1 <= days <= MAX_PERIOD_DAYS:
+            raise ValidationError(
+                self.env._(
+                    "The behaviour period must be a whole number of days between 1 and "
+                    "%(max)s, not %(days)s.",
+                    max=MAX_PERIOD_DAYS,
+                    days=repr(days)[:50],
+                )
+            )
+        return days
 
     def _crm_order_stats_sql(self):
         """Per commercial partner: last order date, orders and spend in the period."""
@@ -125,9 +150,10 @@ class ResPartner(models.Model):
             )
             return [("id", "not in" if operator == "=" else "in", matching)]
         if operator not in OPERATORS or isinstance(value, bool) \
-                or not isinstance(value, int | float):
+                or not isinstance(value, int | float) \
+                or (isinstance(value, float) and not math.isfinite(value)):
             raise ValidationError(
-                self.env._("Order behaviour can only be compared with a number.")
+                self.env._("Order behaviour can only be compared with a finite number.")
             )
         column_sql = SQL("s.%s", SQL.identifier(column))
         if empty is not None:
@@ -201,13 +227,22 @@ class ResPartner(models.Model):
         return action
 
     def action_view_crm_loyalty_cards(self):
+        """The loyalty cards of the customer and its contacts, titled after their
+        program when there is one (the host's action is titled "Coupons")."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("loyalty.loyalty_card_action")
-        action["domain"] = [
+        domain = [
             ("partner_id", "child_of", self.commercial_partner_id.id),
             ("program_id.program_type", "=", "loyalty"),
         ]
-        action["context"] = {"create": False}
+        programs = self.env["loyalty.card"].search(domain).program_id
+        action.update({
+            "name": programs.name if len(programs) == 1 else self.env._("Loyalty Cards"),
+            "domain": domain,
+            "context": {"create": False, "program_type": "loyalty"},
+            "help": Markup("<p class='o_view_nocontent_empty_folder'>%s</p>") % self.env._(
+                "No loyalty card for this customer yet."),
+        })
         return action
 
     @api.model

@@ -20,32 +20,56 @@ MARKETING_GROUP = "mass_mailing.group_mass_mailing_user"
 
 
 class UtmCampaign(models.Model):
-    _inherit = "utm.campaign"
+    _name = "utm.campaign"
+    # the mixin checks the budget against its bounds; the measured results are
+    # computed on the fly (per company), never stored, so nothing to protect more
+    _inherit = ["utm.campaign", "crm.protected.fields.mixin"]
 
     date_start = fields.Date(string="Start Date")
     date_end = fields.Date(string="End Date")
     channel = fields.Selection(CHANNELS, index=True)
-    budget = fields.Monetary(currency_field="currency_id")
-    cost_ids = fields.One2many("crm.campaign.cost", "campaign_id", string="Costs")
+    # Money and target are per company: the campaign itself is shared between
+    # companies (as all of the host's UTM records), what a company spends on it,
+    # targets with it and earns from it is not (jsonb values keyed by company).
+    budget = fields.Float(
+        company_dependent=True,
+        help="Budget of the current company for this campaign, in its currency. Each "
+        "company plans its own budget on a shared campaign.",
+    )
+    crm_currency_id = fields.Many2one(
+        "res.currency",
+        string="Company Currency",
+        compute="_compute_crm_currency_id",
+        help="Currency of the current company, in which the budget, costs and results "
+        "of the campaign are shown.",
+    )
+    cost_ids = fields.One2many(
+        "crm.campaign.cost",
+        "campaign_id",
+        string="Costs",
+        domain=lambda self: [("company_id", "=", self.env.company.id)],
+        depends_context=("company",),
+        help="Cost lines of the current company.",
+    )
     actual_cost = fields.Monetary(
-        currency_field="currency_id",
+        currency_field="crm_currency_id",
         compute="_compute_actual_cost",
-        store=True,
-        help="Sum of the cost lines of the campaign.",
+        help="Sum of the cost lines of the current company for the campaign.",
     )
     budget_overrun = fields.Boolean(
         compute="_compute_actual_cost",
-        store=True,
-        help="The actual cost exceeds the budget.",
+        search="_search_budget_overrun",
+        help="The actual cost of the current company exceeds its budget.",
     )
     budget_remaining = fields.Monetary(
-        currency_field="currency_id", compute="_compute_actual_cost", store=True
+        currency_field="crm_currency_id", compute="_compute_actual_cost"
     )
     segment_id = fields.Many2one(
         "crm.segment",
         string="Target Segment",
-        index=True,
+        company_dependent=True,
         check_company=True,
+        help="Segment of the current company targeted by the campaign.",
     )
     # Measured results: grouped reads over leads, orders and clicks.
     lead_count = fields.Integer(
@@ -55,10 +79,10 @@ class UtmCampaign(models.Model):
     opportunity_count = fields.Integer(string="Opportunities", compute="_compute_results")
     won_count = fields.Integer(string="Won", compute="_compute_results")
     revenue = fields.Monetary(
-        currency_field="currency_id",
+        currency_field="crm_currency_id",
         compute="_compute_results",
-        help="Untaxed amount of the confirmed sale orders carrying the campaign, "
-        "in company currency.",
+        help="Untaxed amount of the confirmed sale orders of the current company carrying "
+        "the campaign, in its currency.",
     )
     roi = fields.Float(
         string="ROI",
@@ -67,7 +91,7 @@ class UtmCampaign(models.Model):
         "cost.",
     )
     has_roi = fields.Boolean(compute="_compute_results")
-    cost_per_lead = fields.Monetary(currency_field="currency_id", compute="_compute_results")
+    cost_per_lead = fields.Monetary(currency_field="crm_currency_id", compute="_compute_results")
     visitor_count = fields.Integer(
         string="Visitors", compute="_compute_results",
         help="Clicks on the tracked links of the campaign.",
@@ -76,39 +100,106 @@ class UtmCampaign(models.Model):
         string="Customers", compute="_compute_results",
         help="Customers with a confirmed sale order carrying the campaign.",
     )
+    # Conversion rates: each one compares a step with the part of the previous step it
+    # came from (the same people), so that it never exceeds 100 %; a rate without a
+    # denominator is not defined, not zero (has_*).
+    visitor_lead_count = fields.Integer(
+        string="Visitors Who Left a Lead", compute="_compute_results",
+        help="Leads that came through a tracked link of the campaign (they carry the "
+        "source and medium of the link), at most one per click.",
+    )
+    converted_opportunity_count = fields.Integer(
+        string="Opportunities Converted", compute="_compute_results",
+        help="Opportunities of the campaign whose customer (or its company) has a "
+        "confirmed sale order of the campaign, or that have a confirmed order of their own.",
+    )
     visitor_lead_rate = fields.Float(
-        string="Visitors → Leads (%)", compute="_compute_results"
+        string="Visitors → Leads (%)", compute="_compute_results",
+        help="Visitors who left a lead, out of the visitors.",
     )
     lead_opportunity_rate = fields.Float(
-        string="Leads → Opportunities (%)", compute="_compute_results"
+        string="Leads → Opportunities (%)", compute="_compute_results",
+        help="Leads that became opportunities, out of the leads.",
     )
     opportunity_customer_rate = fields.Float(
-        string="Opportunities → Customers (%)", compute="_compute_results"
+        string="Opportunities → Customers (%)", compute="_compute_results",
+        help="Opportunities converted, out of the opportunities.",
     )
+    has_visitor_lead_rate = fields.Boolean(compute="_compute_results")
+    has_lead_opportunity_rate = fields.Boolean(compute="_compute_results")
+    has_opportunity_customer_rate = fields.Boolean(compute="_compute_results")
     is_marketing_user = fields.Boolean(compute="_compute_is_marketing_user")
 
-    @api.depends("cost_ids.amount", "budget")
+    @api.depends("company_id")  # a dependency, so that new records get it computed too
+    @api.depends_context("company")
+    def _compute_crm_currency_id(self):
+        self.crm_currency_id = self.env.company.currency_id
+
+    @api.depends("cost_ids.amount", "cost_ids.company_id", "budget")
+    @api.depends_context("company")
     def _compute_actual_cost(self):
-        totals = {}
-        if self.ids:
-            groups = self.env["crm.campaign.cost"]._read_group(
-                [("campaign_id", "in", self.ids)], ["campaign_id"], ["amount:sum"]
-            )
-            totals = {campaign.id: amount for campaign, amount in groups}
+        company = self.env.company
+        totals = self._get_company_costs()
         for campaign in self:
-            if campaign.id in totals or not campaign.cost_ids:
+            if isinstance(campaign.id, int):
                 cost = totals.get(campaign.id, 0.0)
-            else:  # new record, lines in cache only
-                cost = sum(campaign.cost_ids.mapped("amount"))
+            else:  # a record being edited in a form: its lines are in the cache only
+                cost = sum(
+                    line.amount for line in campaign.cost_ids if line.company_id == company
+                )
             campaign.actual_cost = cost
             campaign.budget_remaining = campaign.budget - cost
             campaign.budget_overrun = bool(campaign.budget) and cost > campaign.budget
+
+    def _get_company_costs(self):
+        """Total of the cost lines of the current company, per campaign of ``self``.
+
+        Read as superuser, but only the lines of ``self.env.company``, which is always
+        one of the user's companies: a campaign shows the money of the company the user
+        works in, whoever may read the campaign.
+
+        :return: ``{campaign_id: amount}``
+        """
+        ids = [campaign_id for campaign_id in self.ids if isinstance(campaign_id, int)]
+        if not ids:
+            return {}
+        groups = self.env["crm.campaign.cost"].sudo()._read_group(
+            [("campaign_id", "in", ids), ("company_id", "=", self.env.company.id)],
+            ["campaign_id"],
+            ["amount:sum"],
+        )
+        return {campaign.id: amount for campaign, amount in groups}
+
+    def _search_budget_overrun(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise ValidationError(
+                self.env._("Over Budget can only be searched as set or not set.")
+            )
+        self.env["crm.campaign.cost"].flush_model(["campaign_id", "company_id", "amount"])
+        self.flush_model(["budget"])
+        company_key = str(self.env.company.id)
+        budget = SQL("COALESCE((camp.budget->>%s)::numeric, 0)", company_key)
+        overrun = SQL(
+            """
+            (SELECT camp.id
+               FROM utm_campaign camp
+               JOIN crm_campaign_cost cost ON cost.campaign_id = camp.id
+              WHERE cost.company_id = %(company)s
+              GROUP BY camp.id
+             HAVING %(budget)s > 0 AND SUM(cost.amount) > %(budget)s)
+            """,
+            company=self.env.company.id,
+            budget=budget,
+        )
+        positive = (operator == "=") == value
+        return [("id", "in" if positive else "not in", overrun)]
 
     @api.depends("company_id")  # a dependency, so that new records get it computed too
     @api.depends_context("uid")
     def _compute_is_marketing_user(self):
         self.is_marketing_user = self.env.user.has_group(MARKETING_GROUP)
 
+    @api.depends_context("company")
     def _compute_results(self):
         figures = self._get_results()
         for campaign in self:
@@ -128,44 +219,103 @@ class UtmCampaign(models.Model):
             campaign.has_roi = bool(cost)
             campaign.roi = (revenue - cost) / cost if cost else False
             campaign.cost_per_lead = cost / leads if leads else False
-            campaign.visitor_lead_rate = leads / visitors * 100 if visitors else 0.0
-            campaign.lead_opportunity_rate = opportunities / leads * 100 if leads else 0.0
+            visitor_leads = values.get("visitor_leads", 0)
+            converted = values.get("converted", 0)
+            campaign.visitor_lead_count = visitor_leads
+            campaign.converted_opportunity_count = converted
+            campaign.has_visitor_lead_rate = bool(visitors)
+            campaign.has_lead_opportunity_rate = bool(leads)
+            campaign.has_opportunity_customer_rate = bool(opportunities)
+            campaign.visitor_lead_rate = visitor_leads / visitors * 100 if visitors else False
+            campaign.lead_opportunity_rate = opportunities / leads * 100 if leads else False
             campaign.opportunity_customer_rate = (
-                customers / opportunities * 100 if opportunities else 0.0
+                converted / opportunities * 100 if opportunities else False
             )
 
     def _get_results(self):
-        """Figures of the campaigns in ``self``: three grouped queries whatever their number.
+        """Figures of the campaigns in ``self`` for the current company (``self.env.company``,
+        not all the companies the user has selected): three queries whatever the number
+        of campaigns.
 
-        :return: ``{campaign_id: {leads, opportunities, won, visitors, customers, revenue}}``
+        :return: ``{campaign_id: {leads, opportunities, won, converted, visitors,
+            visitor_leads, customers, revenue}}``
         """
         ids = [campaign_id for campaign_id in self.ids if isinstance(campaign_id, int)]
         result = {campaign_id: {} for campaign_id in ids}
         if not ids:
             return result
-        # Leads: lost (archived) leads were generated by the campaign as well.
-        Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
-        for campaign, lead_type, stage, count in Lead._read_group(
-            [("campaign_id", "in", ids), ("company_id", "in", [False, *self.env.companies.ids])],
-            ["campaign_id", "type", "stage_id"],
-            ["__count"],
-        ):
-            values = result[campaign.id]
-            values["leads"] = values.get("leads", 0) + count
-            if lead_type == "opportunity":
-                values["opportunities"] = values.get("opportunities", 0) + count
-                if stage.is_won:
-                    values["won"] = values.get("won", 0) + count
-        for campaign, count in self.env["link.tracker.click"].sudo()._read_group(
-            [("campaign_id", "in", ids)], ["campaign_id"], ["__count"]
-        ):
-            result[campaign.id]["visitors"] = count
+        company = self.env.company
+        self.env["crm.lead"].flush_model(
+            ["campaign_id", "company_id", "type", "stage_id", "partner_id", "source_id",
+             "medium_id"])
+        self.env["crm.stage"].flush_model(["is_won"])
         self.env["sale.order"].flush_model(
             ["state", "campaign_id", "company_id", "partner_id", "amount_untaxed",
-             "currency_rate"]
+             "currency_rate", "opportunity_id"]
         )
         self.env["res.partner"].flush_model(["commercial_partner_id"])
-        self.env.cr.execute(SQL(
+        self.env["link.tracker"].flush_model(["source_id", "medium_id"])
+        self.env["link.tracker.click"].flush_model(["campaign_id", "link_id"])
+        cr = self.env.cr
+        # Leads (lost, archived ones too: the campaign generated them); the opportunities
+        # converted: their customer bought from the campaign, or they have their own order.
+        cr.execute(SQL(
+            """
+            SELECT lead.campaign_id,
+                   COUNT(*),
+                   COUNT(*) FILTER (WHERE lead.type = 'opportunity'),
+                   COUNT(*) FILTER (WHERE lead.type = 'opportunity' AND stage.is_won),
+                   COUNT(*) FILTER (WHERE lead.type = 'opportunity' AND EXISTS (
+                       SELECT 1
+                         FROM sale_order so
+                         JOIN res_partner buyer ON buyer.id = so.partner_id
+                        WHERE so.state = 'sale' AND so.company_id = %(company)s
+                          AND (so.opportunity_id = lead.id
+                               OR (so.campaign_id = lead.campaign_id
+                                   AND buyer.commercial_partner_id
+                                       = customer.commercial_partner_id))))
+              FROM crm_lead lead
+              LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+              LEFT JOIN res_partner customer ON customer.id = lead.partner_id
+             WHERE lead.campaign_id IN %(ids)s AND lead.company_id = %(company)s
+             GROUP BY lead.campaign_id
+            """,
+            ids=tuple(ids), company=company.id,
+        ))
+        for campaign_id, leads, opportunities, won, converted in cr.fetchall():
+            result[campaign_id].update(
+                leads=leads, opportunities=opportunities, won=won, converted=converted)
+        # Visitors (clicks on the tracked links), and those who left a lead: the leads
+        # carrying the source and medium of a link, at most one per click.
+        cr.execute(SQL(
+            """
+            WITH clicks AS (
+                SELECT click.campaign_id, link.source_id, link.medium_id, COUNT(*) AS clicks
+                  FROM link_tracker_click click
+                  JOIN link_tracker link ON link.id = click.link_id
+                 WHERE click.campaign_id IN %(ids)s
+                 GROUP BY click.campaign_id, link.source_id, link.medium_id
+            ), leads AS (
+                SELECT lead.campaign_id, lead.source_id, lead.medium_id, COUNT(*) AS leads
+                  FROM crm_lead lead
+                 WHERE lead.campaign_id IN %(ids)s AND lead.company_id = %(company)s
+                   AND (lead.source_id IS NOT NULL OR lead.medium_id IS NOT NULL)
+                 GROUP BY lead.campaign_id, lead.source_id, lead.medium_id
+            )
+            SELECT clicks.campaign_id, SUM(clicks.clicks),
+                   SUM(LEAST(clicks.clicks, COALESCE(leads.leads, 0)))
+              FROM clicks
+              LEFT JOIN leads
+                     ON leads.campaign_id = clicks.campaign_id
+                    AND leads.source_id IS NOT DISTINCT FROM clicks.source_id
+                    AND leads.medium_id IS NOT DISTINCT FROM clicks.medium_id
+             GROUP BY clicks.campaign_id
+            """,
+            ids=tuple(ids), company=company.id,
+        ))
+        for campaign_id, visitors, visitor_leads in cr.fetchall():
+            result[campaign_id].update(visitors=visitors, visitor_leads=visitor_leads)
+        cr.execute(SQL(
             """
             SELECT so.campaign_id,
                    SUM(%s),
@@ -174,14 +324,14 @@ class UtmCampaign(models.Model):
               JOIN res_partner partner ON partner.id = so.partner_id
              WHERE so.state = 'sale'
                AND so.campaign_id IN %s
-               AND so.company_id IN %s
+               AND so.company_id = %s
              GROUP BY so.campaign_id
             """,
             self.env["sale.order"]._crm_amount_company_sql("so"),
             tuple(ids),
-            tuple(self.env.companies.ids),
+            company.id,
         ))
-        for campaign_id, revenue, customers in self.env.cr.fetchall():
+        for campaign_id, revenue, customers in cr.fetchall():
             result[campaign_id]["revenue"] = revenue or 0.0
             result[campaign_id]["customers"] = customers
         return result
@@ -205,6 +355,23 @@ class UtmCampaign(models.Model):
                         campaign=campaign.title,
                         end=campaign.date_end,
                         start=campaign.date_start,
+                    )
+                )
+
+    @api.constrains("segment_id")
+    def _check_segment_company(self):
+        company = self.env.company
+        for campaign in self:
+            # the segment may belong to a company the user cannot read: its company is
+            # read as superuser, and only compared, never shown
+            segment = campaign.segment_id.sudo()
+            if segment and segment.company_id != company:
+                raise ValidationError(
+                    self.env._(
+                        "Campaign %(campaign)s can only target a segment of the company "
+                        "you work in (%(company)s).",
+                        campaign=campaign.title,
+                        company=company.name,
                     )
                 )
 

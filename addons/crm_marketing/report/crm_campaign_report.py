@@ -5,7 +5,14 @@ from ..models.utm_campaign import CHANNELS
 
 
 class CrmCampaignReport(models.Model):
-    """One row per campaign with its cost and measured results, for pivot and graph."""
+    """One row per campaign and company, with what that company planned, spent and
+    earned on the campaign, for pivot and graph.
+
+    Campaigns are shared between companies; their budget and target segment are
+    company-dependent (jsonb keyed by company id), their costs, orders and leads carry
+    a company. The record rule on ``company_id`` shows each user the rows of their
+    companies only.
+    """
 
     _name = "crm.campaign.report"
     _description = "Campaign Analysis"
@@ -32,46 +39,110 @@ class CrmCampaignReport(models.Model):
 
     @property
     def _table_query(self):
+        # the figures are grouped in their subqueries: no GROUP BY at the top
+        return SQL("%s %s %s", self._select(), self._from(), self._where())
+
+    def _select(self):
+        # A stable id per (campaign, company); company ids stay far below 2**20.
         return SQL(
             """
-            SELECT camp.id AS id,
+            SELECT (camp.id::bigint << 20) + company.id AS id,
                    camp.id AS campaign_id,
                    camp.channel,
                    camp.stage_id,
                    camp.user_id,
-                   camp.segment_id,
-                   camp.company_id,
+                   %(segment)s AS segment_id,
+                   company.id AS company_id,
                    company.currency_id,
                    camp.date_start,
-                   COALESCE(camp.budget, 0) AS budget,
-                   COALESCE(camp.actual_cost, 0) AS actual_cost,
+                   %(budget)s AS budget,
+                   COALESCE(costs.actual_cost, 0) AS actual_cost,
                    COALESCE(orders.revenue, 0) AS revenue,
-                   COALESCE(orders.revenue, 0) - COALESCE(camp.actual_cost, 0) AS profit,
+                   COALESCE(orders.revenue, 0) - COALESCE(costs.actual_cost, 0) AS profit,
                    COALESCE(leads.lead_count, 0) AS lead_count,
                    COALESCE(leads.opportunity_count, 0) AS opportunity_count,
                    COALESCE(leads.won_count, 0) AS won_count
+            """,
+            segment=self._company_value_sql("segment_id", "integer"),
+            budget=SQL("COALESCE(%s, 0)", self._company_value_sql("budget", "numeric")),
+        )
+
+    def _company_value_sql(self, fname, column_type):
+        """The value of a company-dependent field of the campaign for the row's company."""
+        return SQL(
+            "(camp.%s->>company.id::text)::%s",
+            SQL.identifier(fname),
+            SQL(column_type),
+        )
+
+    def _from(self):
+        return SQL(
+            """
               FROM utm_campaign camp
-              LEFT JOIN res_company company ON company.id = camp.company_id
-              LEFT JOIN (
-                    SELECT so.campaign_id,
-                           SUM(%(order_amount)s) AS revenue
-                      FROM sale_order so
-                     WHERE so.state = 'sale' AND so.campaign_id IS NOT NULL
-                     GROUP BY so.campaign_id
-                   ) orders ON orders.campaign_id = camp.id
-              LEFT JOIN (
-                    SELECT lead.campaign_id,
-                           COUNT(*) AS lead_count,
-                           COUNT(*) FILTER (WHERE lead.type = 'opportunity')
-                               AS opportunity_count,
-                           COUNT(*) FILTER (WHERE lead.type = 'opportunity' AND stage.is_won)
-                               AS won_count
-                      FROM crm_lead lead
-                      LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
-                     WHERE lead.campaign_id IS NOT NULL
-                     GROUP BY lead.campaign_id
-                   ) leads ON leads.campaign_id = camp.id
-             WHERE camp.active AND NOT COALESCE(camp.is_auto_campaign, FALSE)
+             CROSS JOIN res_company company
+              LEFT JOIN (%(costs)s) costs
+                     ON costs.campaign_id = camp.id AND costs.company_id = company.id
+              LEFT JOIN (%(orders)s) orders
+                     ON orders.campaign_id = camp.id AND orders.company_id = company.id
+              LEFT JOIN (%(leads)s) leads
+                     ON leads.campaign_id = camp.id AND leads.company_id = company.id
+            """,
+            costs=self._costs_query(),
+            orders=self._orders_query(),
+            leads=self._leads_query(),
+        )
+
+    def _costs_query(self):
+        return SQL(
+            """
+            SELECT cost.campaign_id, cost.company_id, SUM(cost.amount) AS actual_cost
+              FROM crm_campaign_cost cost
+             GROUP BY cost.campaign_id, cost.company_id
+            """
+        )
+
+    def _orders_query(self):
+        return SQL(
+            """
+            SELECT so.campaign_id, so.company_id, SUM(%(order_amount)s) AS revenue
+              FROM sale_order so
+             WHERE so.state = 'sale' AND so.campaign_id IS NOT NULL
+             GROUP BY so.campaign_id, so.company_id
             """,
             order_amount=self.env["sale.order"]._crm_amount_company_sql("so"),
+        )
+
+    def _leads_query(self):
+        # lost (archived) leads were generated by the campaign as well
+        return SQL(
+            """
+            SELECT lead.campaign_id,
+                   lead.company_id,
+                   COUNT(*) AS lead_count,
+                   COUNT(*) FILTER (WHERE lead.type = 'opportunity') AS opportunity_count,
+                   COUNT(*) FILTER (WHERE lead.type = 'opportunity' AND stage.is_won)
+                       AS won_count
+              FROM crm_lead lead
+              LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+             WHERE lead.campaign_id IS NOT NULL
+             GROUP BY lead.campaign_id, lead.company_id
+            """
+        )
+
+    def _where(self):
+        # A row for the campaign's own company, for every company when the campaign
+        # has none, and for any company that planned, spent or earned something on it.
+        return SQL(
+            """
+             WHERE camp.active
+               AND NOT COALESCE(camp.is_auto_campaign, FALSE)
+               AND company.active
+               AND (camp.company_id IS NULL
+                    OR camp.company_id = company.id
+                    OR camp.budget ? company.id::text
+                    OR camp.segment_id ? company.id::text
+                    OR costs.campaign_id IS NOT NULL
+                    OR orders.campaign_id IS NOT NULL
+                    OR leads.campaign_id IS NOT NULL)
+            """
         )

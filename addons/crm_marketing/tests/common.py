@@ -23,13 +23,14 @@ class CrmMarketingCommon(CrmCoreCommon):
         return cls.env["utm.campaign"].create({"title": title, **vals})
 
     @classmethod
-    def _lead(cls, campaign, lead_type="lead", won=False, active=True, partner=None):
+    def _lead(cls, campaign, lead_type="lead", won=False, active=True, partner=None, **vals):
         lead = cls.env["crm.lead"].create({
             "name": f"Lead {campaign.title}",
             "type": lead_type,
             "campaign_id": campaign.id,
             "partner_id": partner.id if partner else False,
             "user_id": cls.salesman.id,
+            **vals,
         })
         if won:
             lead.action_set_won()

@@ -8,14 +8,15 @@ from .common import CrmMarketingCommon
 
 @tagged("post_install", "-at_install")
 class TestCampaign(CrmMarketingCommon):
-    def _click(self, campaign, count):
+    def _click(self, campaign, count, **vals):
         link = self.env["link.tracker"].create({
-            "url": "https://example.com/spring", "campaign_id": campaign.id,
+            "url": "https://example.com/spring", "campaign_id": campaign.id, **vals,
         })
         self.env["link.tracker.click"].create([
             {"link_id": link.id, "campaign_id": campaign.id, "ip": f"10.0.0.{index}"}
             for index in range(count)
         ])
+        return link
 
     def test_roi_and_funnel_against_hand_computed_figures(self):
         campaign = self._campaign(budget=1000.0, date_start=date(2026, 3, 1),
@@ -25,12 +26,15 @@ class TestCampaign(CrmMarketingCommon):
             {"campaign_id": campaign.id, "amount": 300.0, "category": "media"},
             {"campaign_id": campaign.id, "amount": 500.0, "category": "gifts"},
         ])
-        self._click(campaign, 20)
+        link = self._click(campaign, 20, source_id=self.env.ref("utm.utm_source_newsletter").id,
+                           medium_id=self.env.ref("utm.utm_medium_email").id)
         self._click(other, 3)
-        # 5 leads: 2 stay leads (one lost), 3 become opportunities, one of them won
-        self._lead(campaign)
+        online = {"source_id": link.source_id.id, "medium_id": link.medium_id.id}
+        # 5 leads: 2 stay leads (one lost), 3 become opportunities, one of them won;
+        # 2 came through the tracked link; one opportunity is Li Na's, of Huachen
+        self._lead(campaign, **online)
         self._lead(campaign, active=False)
-        self._lead(campaign, "opportunity")
+        self._lead(campaign, "opportunity", partner=self.contact, **online)
         self._lead(campaign, "opportunity")
         self._lead(campaign, "opportunity", won=True)
         self._lead(other, "opportunity")
@@ -55,9 +59,12 @@ class TestCampaign(CrmMarketingCommon):
         # (2000 - 800) / 800 = 150 %
         self.assertAlmostEqual(campaign.roi, 1.5)
         self.assertAlmostEqual(campaign.cost_per_lead, 160.0)
-        self.assertAlmostEqual(campaign.visitor_lead_rate, 25.0)
+        # each rate compares a step with the part of the previous one it came from
+        self.assertEqual(campaign.visitor_lead_count, 2)
+        self.assertAlmostEqual(campaign.visitor_lead_rate, 10.0)
         self.assertAlmostEqual(campaign.lead_opportunity_rate, 60.0)
-        self.assertAlmostEqual(campaign.opportunity_customer_rate, 200.0 / 3)
+        self.assertEqual(campaign.converted_opportunity_count, 1, "Huachen bought, via Li Na")
+        self.assertAlmostEqual(campaign.opportunity_customer_rate, 100.0 / 3)
 
         # over budget once the costs pass it
         self.env["crm.campaign.cost"].create({"campaign_id": campaign.id, "amount": 450.0})
@@ -85,6 +92,54 @@ class TestCampaign(CrmMarketingCommon):
         groups = self.env["crm.campaign.report"].with_user(self.salesman)._read_group(
             [("campaign_id", "=", campaign.id)], ["channel"], ["revenue:sum", "actual_cost:sum"])
         self.assertEqual(groups, [("event", 900.0, 300.0)])
+
+    def test_conversion_never_above_hundred_percent(self):
+        campaign = self._campaign()
+        # one opportunity, two customers: the customers were not all opportunities
+        second = self.env["res.partner"].create({"name": "Walk-in Buyer"})
+        self._lead(campaign, "opportunity", partner=self.contact)
+        self._campaign_order(campaign, self.customer, 100.0)
+        self._campaign_order(campaign, second, 100.0)
+        # more leads from the link than clicks on it: a visitor leaves one lead at most
+        link = self._click(campaign, 1, medium_id=self.env.ref("utm.utm_medium_email").id)
+        for _index in range(3):
+            self._lead(campaign, medium_id=link.medium_id.id)
+        campaign.invalidate_recordset()
+        self.assertEqual((campaign.opportunity_count, campaign.customer_count), (1, 2))
+        self.assertEqual(campaign.opportunity_customer_rate, 100.0)
+        self.assertEqual((campaign.visitor_count, campaign.lead_count), (1, 4))
+        self.assertEqual(campaign.visitor_lead_rate, 100.0)
+        self.assertEqual(campaign.lead_opportunity_rate, 25.0)
+
+        # an opportunity whose customer did not buy from the campaign is not converted,
+        # unless an order was made from it
+        lost = self._lead(campaign, "opportunity", partner=self.env["res.partner"].create(
+            {"name": "Hesitant Buyer"}))
+        campaign.invalidate_recordset()
+        self.assertEqual(campaign.opportunity_customer_rate, 50.0)
+        order = self._order(lost.partner_id, 10.0, confirm=False)
+        order.opportunity_id = lost
+        order.action_confirm()
+        campaign.invalidate_recordset()
+        self.assertEqual(campaign.opportunity_customer_rate, 100.0)
+
+    def test_rate_without_denominator_is_not_defined(self):
+        campaign = self._campaign()
+        self._campaign_order(campaign, self.customer, 100.0)
+        self.assertEqual(campaign.customer_count, 1)
+        for rate in ("visitor_lead", "lead_opportunity", "opportunity_customer"):
+            self.assertFalse(campaign[f"has_{rate}_rate"], rate)
+            self.assertFalse(campaign[f"{rate}_rate"], rate)
+        self._lead(campaign)
+        campaign.invalidate_recordset()
+        self.assertTrue(campaign.has_lead_opportunity_rate)
+        self.assertEqual(campaign.lead_opportunity_rate, 0.0, "defined, and zero")
+        self.assertFalse(campaign.has_visitor_lead_rate)
+        # the form says so instead of showing 0.00
+        arch = self.env["utm.campaign"].get_view(
+            self.env.ref("crm_marketing.utm_campaign_view_form_marketing").id)["arch"]
+        self.assertIn('invisible="not has_visitor_lead_rate"', arch)
+        self.assertIn("No visitors yet", arch)
 
     def test_no_cost_no_roi(self):
         campaign = self._campaign()
@@ -155,7 +210,9 @@ class TestCampaign(CrmMarketingCommon):
         # campaigns are shared like all of the host's UTM records (the host looks them up
         # by name across companies); their costs and their analysis are not
         campaign = self._campaign("Foreign Campaign", company_id=self.other_company.id)
-        cost = self.env["crm.campaign.cost"].create({"campaign_id": campaign.id, "amount": 10.0})
+        cost = self.env["crm.campaign.cost"].with_company(self.other_company).create(
+            {"campaign_id": campaign.id, "amount": 10.0})
+        self.assertEqual(cost.company_id, self.other_company)
         self.assertFalse(
             self.env["crm.campaign.cost"].with_user(self.marketer).search(
                 [("campaign_id", "=", campaign.id)]))
@@ -182,7 +239,9 @@ class TestCampaign(CrmMarketingCommon):
         return campaigns
 
     def _queries_to_read(self, campaigns):
-        campaigns = campaigns.with_user(self.marketer)
+        # the figures are the current company's: the web client always says which it is
+        campaigns = campaigns.with_user(self.marketer).with_context(
+            allowed_company_ids=self.company.ids)
         self.env.flush_all()
         self.env.invalidate_all()
         before = self.cr.sql_log_count
@@ -196,7 +255,10 @@ class TestCampaign(CrmMarketingCommon):
         large = self._make_campaigns(80)
         self._queries_to_read(small[:1])  # warm the caches of rights and groups up
         self.assertEqual(self._queries_to_read(small), self._queries_to_read(large))
-        with self.assertQueryCount(8):
-            large.with_user(self.marketer).invalidate_model()
-            large.with_user(self.marketer).read(
+        # the campaigns, the current company's costs, its currency, the leads, their
+        # stages, the clicks and the orders: whatever the number of campaigns
+        large = large.with_user(self.marketer).with_context(allowed_company_ids=self.company.ids)
+        with self.assertQueryCount(7):
+            large.invalidate_model()
+            large.read(
                 ["title", "actual_cost", "lead_count", "revenue", "roi", "visitor_count"])

@@ -116,6 +116,60 @@ class TestCustomerCare(CrmMarketingCommon):
         self.assertEqual(logs.partner_id, self.later)
         self.assertEqual(self.later.activity_ids.user_id, self.leader, "fallback responsible")
 
+    def test_sms_sent_to_customers_with_a_mobile(self):
+        self.soon.mobile = "+86 138 0013 8001"
+        rule = self._rule("birthday", 3, action="sms", sms_body="Happy birthday from us!")
+        logs = self._run_twice(rule)
+        self.assertIn(self.soon, logs.partner_id)
+        sent = self.env["sms.sms"].search([("body", "=", "Happy birthday from us!")])
+        self.assertLessEqual(sent.partner_id, logs.partner_id, "only to the customers due")
+        self.assertNotIn(self.later, sent.partner_id)
+        sms = sent.filtered(lambda sms: sms.partner_id == self.soon)
+        self.assertEqual(len(sms), 1, "one SMS, once")
+        self.assertEqual(sms.number.replace(" ", ""), "+8613800138001")
+        self.assertEqual(sms.state, "outgoing", "queued for the host's SMS job")
+        self.assertIn("Happy birthday from us!", self.soon.message_ids[0].body)
+
+    def test_activity_goes_to_a_person_never_to_the_system(self):
+        root = self.env.ref("base.user_root")
+        portal = self.env["res.users"].create({
+            "name": "Portal Pan", "login": "crm_mkt_portal",
+            "groups_id": [(6, 0, self.env.ref("base.group_portal").ids)],
+        })
+        self.env["crm.care.rule"].search([]).action_archive()
+        self.env.company.crm_fallback_user_id = False
+        nobody = self.env["res.partner"].create({
+            "name": "Nobody's Customer", "user_id": portal.id,
+            "birthdate": self.today + timedelta(days=1) - relativedelta(years=40),
+        })
+        # nobody to give it to: no activity, and the rule says why
+        rule = self._rule("birthday", 3)
+        self.assertIn(nobody, rule._run(self.today).partner_id)
+        self.assertFalse(nobody.activity_ids)
+        self.assertIn("Nobody", rule.message_ids[0].body)
+        self.assertIn("Default CRM Responsible", rule.message_ids[0].body)
+
+        def responsible(**vals):
+            rule = self._rule("birthday", 3, **vals)
+            rule._run(self.today)
+            return nobody.activity_ids.filtered(lambda a: a.summary == rule.name).user_id
+
+        # the company's Default CRM Responsible
+        self.env.company.crm_fallback_user_id = self.manager
+        self.assertEqual(responsible(name="Fallback of the company"), self.manager)
+        # the leader of the team of the customer's latest order, before it
+        self._order(nobody, 10.0)
+        self.assertEqual(responsible(name="Team leader"), self.leader)
+        # the rule's responsible, before it
+        self.assertEqual(responsible(name="Rule's own", user_id=self.colleague.id),
+                         self.colleague)
+        # the customer's salesperson first
+        nobody.user_id = self.salesman
+        self.assertEqual(
+            responsible(name="Salesperson", user_id=self.colleague.id), self.salesman)
+        self.assertNotIn(root, nobody.activity_ids.user_id)
+        self.assertNotIn(portal, nobody.activity_ids.user_id)
+
     def test_unique_occasion_in_database(self):
         rule = self._rule("birthday", 3)
         log = rule._run(self.today)[:1]
@@ -133,10 +187,14 @@ class TestCustomerCare(CrmMarketingCommon):
             self._rule("inactive", 0)
         with self.assertRaisesText(ValidationError, "negative"):
             self._rule("birthday", -2)
-        if "sms.sms" not in self.env:
-            with self.assertRaisesText(ValidationError, "SMS"):
-                self._rule("birthday", 0, action="sms", sms_body="Happy birthday!")
+        with self.assertRaisesText(ValidationError, "at most 3650"):
+            self._rule("inactive", 3651)
+        with self.assertRaisesText(ValidationError, "out of range"):
+            self._rule("inactive", 10**12)
+        with self.assertRaisesText(ValidationError, "write its text"):
+            self._rule("birthday", 0, action="sms")
         self.assertFalse(self.env["crm.care.rule"].search([("name", "like", "Rule ")]))
+        self.assertTrue(self._rule("inactive", 3650))
 
     def test_access(self):
         rule = self._rule("birthday", 3)

@@ -66,6 +66,35 @@ class TestLoyaltyTiers(CrmMarketingCommon):
         self.buyer.invalidate_recordset()
         self.assertEqual(self.buyer.crm_loyalty_points, 150)
 
+    def test_smart_button_opens_the_loyalty_cards(self):
+        coupons = self.env["loyalty.program"].create(
+            {"name": "Spring Coupons", "program_type": "coupons"})
+        self.env["loyalty.card"].create(
+            {"program_id": coupons.id, "partner_id": self.buyer.id, "points": 1})
+        action = self.buyer.with_user(self.salesman).action_view_crm_loyalty_cards()
+        self.assertEqual(action["name"], "Members Club", "the program, not 'Coupons'")
+        self.assertEqual(self.env["loyalty.card"].search(action["domain"]), self.card)
+        # cards of two programs: a plain title
+        other = self.env["loyalty.program"].create(
+            {"name": "Tea Club", "program_type": "loyalty"})
+        self.env["loyalty.card"].create(
+            {"program_id": other.id, "partner_id": self.buyer.id, "points": 5})
+        action = self.buyer.action_view_crm_loyalty_cards()
+        self.assertEqual(action["name"], "Loyalty Cards")
+        self.assertEqual(len(self.env["loyalty.card"].search(action["domain"])), 2)
+
+    def test_smart_button_reads_tier_then_points(self):
+        self.program._crm_apply_tiers()
+        arch = self.env["res.partner"].get_view(
+            self.env.ref("base.view_partner_form").id)["arch"]
+        button = arch[arch.index('name="action_view_crm_loyalty_cards"'):]
+        button = button[:button.index("</button>")]
+        # the tier as the value, the points as the label, without decimals
+        self.assertLess(button.index('name="loyalty_tier_id"'),
+                        button.index('name="crm_loyalty_points"'))
+        self.assertIn('digits="[16, 0]"', button)
+        self.assertIn("points", button)
+
     def test_spend_basis_over_last_twelve_months(self):
         self.program.crm_tier_basis = "spend"
         self._order(self.buyer, 300.0, date=fields.Datetime.now() - timedelta(days=30))
@@ -158,3 +187,30 @@ class TestDemoData(CrmMarketingCommon):
         campaign = self.env.ref("crm_marketing.utm_campaign_demo_singles_day")
         self.assertEqual(campaign.with_context(lang="zh_CN").title, "双十一促销")
         self.assertEqual(silver.name, "Silver Card", "English stays English")
+
+    def test_demo_campaigns_and_orders_look_real(self):
+        spring = self.env.ref("crm_marketing.utm_campaign_demo_spring_tea",
+                              raise_if_not_found=False)
+        if not spring:
+            self.skipTest("no demo data in this database")
+        self.assertLess(spring.date_end, fields.Date.today(), "a finished campaign...")
+        self.assertEqual(spring.stage_id, self.env.ref("crm_marketing.utm_stage_done"),
+                         "...in a finished stage")
+        costs = self.env["crm.campaign.cost"].search([
+            ("id", "in", [self.env.ref(f"crm_marketing.crm_campaign_cost_demo_{n}").id
+                          for n in range(1, 5)])])
+        self.assertEqual(len(costs), 4)
+        for cost in costs:
+            campaign = cost.campaign_id
+            self.assertGreaterEqual(cost.date, campaign.date_start, cost.description)
+            self.assertLessEqual(cost.date, campaign.date_end, cost.description)
+        robots = self.env.ref("base.user_root") | self.env.ref("base.public_user")
+        for xmlid in ("sale_order_demo_spring_1", "sale_order_demo_spring_2",
+                      "sale_order_demo_singles_1"):
+            order = self.env.ref(f"crm_marketing.{xmlid}")
+            self.assertTrue(order.user_id, xmlid)
+            self.assertNotIn(order.user_id, robots, xmlid)
+            self.assertFalse(order.user_id.share, xmlid)
+        for rule in ("birthday", "after_order", "warranty"):
+            responsible = self.env.ref(f"crm_marketing.crm_care_rule_demo_{rule}").user_id
+            self.assertTrue(responsible and not responsible.share, rule)

@@ -56,7 +56,8 @@ class TestSegment(CrmMarketingCommon):
     def _members(self, domain, **vals):
         segment = self._segment(domain, **vals)
         members = segment._get_members()
-        self.assertEqual(segment.member_count, len(members))
+        self.assertEqual(segment.member_count, len(members.commercial_partner_id),
+                         "customers: a company and its contacts count once")
         return members & (self.people | self.foreigner)
 
     def test_demographic_variables(self):
@@ -98,6 +99,28 @@ class TestSegment(CrmMarketingCommon):
         members = self._segment([("crm_spend", ">=", 700)])._get_members()
         self.assertIn(self.customer, members)
         self.assertIn(self.contact, members)
+
+    def test_company_and_its_contacts_count_once(self):
+        tea_house = self.env["res.partner"].create({
+            "name": "Tea House Ltd", "is_company": True, "city": "Suzhou",
+            "email": "office@teahouse.example.com",
+            "child_ids": [
+                (0, 0, {"name": "Buyer One", "email": "one@teahouse.example.com"}),
+                (0, 0, {"name": "Buyer Two", "email": "two@teahouse.example.com"}),
+            ],
+        })
+        loner = self.env["res.partner"].create({"name": "Suzhou Walker", "city": "Suzhou"})
+        everyone = tea_house | tea_house.child_ids | loner
+        segment = self._segment([("city", "=", "Suzhou")])
+        self.assertEqual(segment._get_members(), everyone, "contacts inherit the city")
+        self.assertEqual(segment.member_count, 2, "the tea house and the walker")
+        segment.count_contacts = True
+        self.assertEqual(segment.member_count, 4)
+        # the member list and the mailing list keep every contact
+        action = segment.action_view_members()
+        self.assertEqual(self.env["res.partner"].search(action["domain"]), everyone)
+        segment._sync_mailing_list()
+        self.assertEqual(len(segment.mailing_list_id.contact_ids), 3, "every email")
 
     def test_bad_domains_refused(self):
         with self.assertRaisesText(ValidationError, "not valid"):

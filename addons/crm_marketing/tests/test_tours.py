@@ -52,7 +52,8 @@ class TestCrmMarketingToursMobile(CrmMarketingTourCommon):
         })
         order.action_confirm()
         self.env["crm.lead"].create(
-            [{"name": f"Tour lead {index}", "campaign_id": campaign.id} for index in range(4)])
+            [{"name": f"Tour lead {index}", "campaign_id": campaign.id, "type": "lead"}
+             for index in range(4)])
         self.start_tour(
             f"/odoo/action-crm_marketing.utm_campaign_action_marketing/{campaign.id}",
             "crm_marketing_mobile_campaign_tour", login="admin",

@@ -152,6 +152,18 @@ registry.category("web_tour.tours").add("crm_marketing_mobile_campaign_tour", {
             trigger: ".o_field_widget[name=lead_count]:contains(/^4$/)",
         },
         {
+            content: "No visitors: the visitors → leads rate is not defined, not 0.00",
+            trigger: "div[name=crm_visitor_lead_rate_row] span:contains(No visitors yet)",
+        },
+        {
+            content: "Four leads, no opportunity: the leads → opportunities rate is 0",
+            trigger: ".o_field_widget[name=lead_opportunity_rate]:contains(/^0\\.00$/)",
+        },
+        {
+            content: "No opportunity: the opportunities → customers rate is not defined either",
+            trigger: "div[name=crm_opportunity_customer_rate_row] span:contains(No opportunities yet)",
+        },
+        {
             content: "Open the costs",
             trigger: ".o_notebook a.nav-link[name=crm_marketing_costs]",
             run: "click",
