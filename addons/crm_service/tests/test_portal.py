@@ -265,6 +265,8 @@ class TestPortal(HttpCase):
         )
 
     def test_customer_reply_reopens_solved_complaint(self):
+        # a closing stage that names no stage to go back to: the first open one
+        self.resolved.resume_stage_id = False
         self._resolve(self.mine)
         self.authenticate("svc_portal_jade", "svc_portal_jade")
         answer = self._post(self.mine, "The new vase is cracked too.")
@@ -281,7 +283,7 @@ class TestPortal(HttpCase):
 
     def test_customer_reply_reopens_in_the_stage_of_the_closing_stage(self):
         in_progress = self.env.ref("crm_service.crm_complaint_stage_in_progress")
-        self.resolved.resume_stage_id = in_progress
+        self.assertEqual(self.resolved.resume_stage_id, in_progress, "as shipped")
         self._resolve(self.mine)
         # an email answer of the customer counts as much as the portal
         self.mine.message_post(
