@@ -28,6 +28,9 @@
         "demo/crm_core_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "crm_core/static/src/scss/crm_core.scss",
+        ],
         "web.assets_tests": [
             "crm_core/static/tests/tours/*.js",
         ],

@@ -95,3 +95,12 @@ class TestCrmCoreToursMobile(CrmCoreTourCommon):
         order.date_order = fields.Datetime.now()
         self.start_tour("/odoo/action-crm_core.crm_sales_target_action",
                         "crm_core_mobile_targets_tour", login="admin")
+
+    def test_mobile_big_deal_ribbon_leaves_the_name_readable(self):
+        team = self.env["crm.team"].create({"name": "Tour Big Team", "big_deal_threshold": 1000})
+        lead = self.env["crm.lead"].create({
+            "name": "Tour opportunity with a long name that reaches the right edge",
+            "type": "opportunity", "team_id": team.id, "expected_revenue": 5000,
+        })
+        self.assertTrue(lead.is_big_deal)
+        self.start_tour(f"/odoo/crm/{lead.id}", "crm_core_mobile_big_deal_tour", login="admin")

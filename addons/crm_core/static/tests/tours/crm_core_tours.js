@@ -1,6 +1,7 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
+import { ribbonOverTitle } from "@crm_core/../tests/tours/crm_core_tour_utils";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 const LEAD_NAME = "Tour Deal Zephyr";
@@ -238,6 +239,28 @@ registry.category("web_tour.tours").add("crm_core_mobile_targets_tour", {
         {
             content: "Its form opens",
             trigger: ".o_form_view .o_field_widget[name=target_amount]",
+        },
+    ],
+});
+
+/**
+ * On a phone, the Big Deal ribbon of an opportunity leaves its name readable.
+ */
+registry.category("web_tour.tours").add("crm_core_mobile_big_deal_tour", {
+    steps: () => [
+        {
+            content: "The opportunity is flagged as a big deal",
+            trigger: "body.o_touch_device .o_form_view .ribbon:contains(Big Deal)",
+        },
+        {
+            content: "The ribbon does not cover the opportunity's name",
+            trigger: ".o_form_view .oe_title .o_field_widget[name=name] textarea, .o_form_view .oe_title .o_field_widget[name=name] input",
+            run() {
+                const covered = ribbonOverTitle(".o_form_sheet .oe_title .o_field_widget[name=name]");
+                if (covered.length) {
+                    throw new Error(`The ribbon covers the name at ${covered.slice(0, 3)}`);
+                }
+            },
         },
     ],
 });

@@ -1,41 +1,11 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
+import { ribbonOverTitle } from "@crm_core/../tests/tours/crm_core_tour_utils";
 
 const LATE = "Tour answer came late";
 const DENT = "Tour fridge dent on delivery";
 const RANKED = ["Tour fridge door dented", "Tour fridge door delivered late", "Tour dented freezer lid"];
-
-/**
- * The parts of the title that a ribbon must leave readable and clickable: the
- * points of their boxes where the ribbon's band lies on top.
- */
-function ribbonOverTitle() {
-    const band = document.querySelector(".o_form_sheet .ribbon span");
-    if (!band) {
-        throw new Error("No ribbon on the form");
-    }
-    const covered = [];
-    band.style.pointerEvents = "auto"; // a ribbon lets clicks through: hit-test it
-    try {
-        const parts = document.querySelectorAll(
-            ".o_form_sheet .oe_title .o_field_widget, .o_form_sheet .oe_title input"
-        );
-        for (const part of parts) {
-            const box = part.getBoundingClientRect();
-            for (let x = box.left + 1; x < box.right; x += 4) {
-                for (let y = box.top + 1; y < box.bottom; y += 4) {
-                    if (band.contains(document.elementFromPoint(x, y))) {
-                        covered.push(`${part.getAttribute("name") || part.tagName} (${x}, ${y})`);
-                    }
-                }
-            }
-        }
-    } finally {
-        band.style.pointerEvents = "";
-    }
-    return covered;
-}
 
 /**
  * On a phone: the card and the form of a complaint whose first answer is late,
