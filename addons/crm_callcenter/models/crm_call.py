@@ -1,0 +1,462 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .phone import normalize_phone
+
+DIRECTIONS = [("inbound", "Inbound"), ("outbound", "Outbound")]
+CALL_STATES = [
+    ("queued", "Queued"),
+    ("ringing", "Ringing"),
+    ("in_progress", "In Progress"),
+    ("done", "Done"),
+    ("missed", "Missed"),
+    ("abandoned", "Abandoned"),
+]
+ROUTING_RULES = [
+    ("complaint_owner", "Owner of an open complaint"),
+    ("complaint_team", "Team queue of an open complaint"),
+    ("salesperson", "Customer's salesperson"),
+    ("key_account", "Key-account agent"),
+    ("strategy", "Queue strategy"),
+    ("queued", "Waiting in queue"),
+    ("dispatched", "Taken from the queue"),
+    ("overflow", "Overflowed"),
+    ("voicemail", "Voicemail"),
+    ("ivr", "IVR"),
+    ("outbound", "Outbound call"),
+]
+OPEN_STATES = ("queued", "ringing", "in_progress")
+HISTORY_LIMIT = 10
+
+
+class CrmCall(models.Model):
+    _name = "crm.call"
+    _description = "Call"
+    _inherit = ["mail.thread", "mail.activity.mixin", "crm.protected.fields.mixin"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    direction = fields.Selection(DIRECTIONS, required=True, default="inbound", index=True)
+    phone = fields.Char(
+        help="The caller's number as the PBX or the agent gave it (the called number for "
+        "outbound calls).",
+    )
+    phone_normalized = fields.Char(
+        string="Number (E.164)", compute="_compute_phone_normalized", store=True, index=True,
+    )
+    phone_invalid = fields.Boolean(
+        string="Invalid Number", compute="_compute_phone_normalized", store=True,
+        help="The number could not be read as a phone number; it is kept as typed.",
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", compute="_compute_partner_id", store=True,
+        readonly=False, index=True, tracking=True, check_company=True,
+        help="Matched on the normalized number, or set by the agent.",
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id", store=True, index=True,
+        string="Customer Company",
+    )
+    customer_tier = fields.Selection(
+        related="commercial_partner_id.customer_tier", groups="base.group_user",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company,
+    )
+    agent_id = fields.Many2one(
+        "crm.call.agent", index=True, tracking=True, check_company=True,
+    )
+    user_id = fields.Many2one(
+        related="agent_id.user_id", store=True, index=True, string="Agent User",
+    )
+    queue_id = fields.Many2one(
+        "crm.call.queue", index=True, tracking=True, check_company=True,
+    )
+    team_id = fields.Many2one(related="queue_id.team_id", store=True, index=True)
+    state = fields.Selection(
+        CALL_STATES, required=True, default="done", index=True, tracking=True,
+    )
+    date_start = fields.Datetime(
+        string="Started", readonly=True, index=True, copy=False,
+        help="When the call reached the call center (first ring) or was logged.",
+    )
+    date_queued = fields.Datetime(
+        string="Queued", readonly=True, copy=False, help="When it entered its current queue.",
+    )
+    date_answered = fields.Datetime(string="Answered", readonly=True, copy=False)
+    date_end = fields.Datetime(string="Ended", readonly=True, copy=False)
+    wait_seconds = fields.Integer(
+        string="Wait (s)", readonly=True, copy=False, aggregator="avg",
+        help="Seconds from the first ring to the answer (or to the hang-up).",
+    )
+    duration_seconds = fields.Integer(
+        string="Talk (s)", readonly=True, copy=False, aggregator="avg",
+        help="Seconds from the answer to the end of the call.",
+    )
+    queue_priority = fields.Integer(
+        readonly=True, copy=False, help="Calls of higher priority wait ahead in the queue.",
+    )
+    queue_position = fields.Integer(compute="_compute_queue_position")
+    routing_rule = fields.Selection(ROUTING_RULES, readonly=True, copy=False, index=True)
+    routing_reason = fields.Text(
+        readonly=True, copy=False, help="Why the ACD sent the call where it went.",
+    )
+    ivr_menu_id = fields.Many2one(
+        "crm.ivr.menu", string="IVR Menu", readonly=True, copy=False, check_company=True,
+    )
+    outcome_id = fields.Many2one("crm.call.outcome", tracking=True)
+    lead_id = fields.Many2one("crm.lead", copy=False, check_company=True)
+    complaint_id = fields.Many2one(
+        "crm.complaint", copy=False, check_company=True,
+    )
+    campaign_id = fields.Many2one("utm.campaign")
+    external_id = fields.Char(
+        string="PBX Call ID", readonly=True, copy=False, index=True,
+    )
+    cti_endpoint_id = fields.Many2one(
+        "crm.cti.endpoint", string="CTI Endpoint", readonly=True, copy=False,
+    )
+    note = fields.Text(string="Notes")
+    history_call_ids = fields.Many2many(
+        "crm.call", string="Previous Calls", compute="_compute_history",
+    )
+    history_complaint_ids = fields.Many2many(
+        "crm.complaint", string="Open Complaints", compute="_compute_history",
+    )
+    history_order_ids = fields.Many2many(
+        "sale.order", string="Orders", compute="_compute_history",
+    )
+
+    _sql_constraints = [
+        ("external_id_company_uniq", "unique(external_id, company_id)",
+         "The PBX already reported a call with this id."),
+        ("seconds_positive", "CHECK(wait_seconds >= 0 AND duration_seconds >= 0)",
+         "Wait and talk times cannot be negative."),
+    ]
+
+    @api.depends("partner_id", "phone", "date_start")
+    def _compute_display_name(self):
+        for call in self:
+            who = call.partner_id.display_name or call.phone or self.env._("Unknown caller")
+            when = fields.Datetime.to_string(call.date_start)[:16] if call.date_start else ""
+            call.display_name = f"{who} {when}".strip()
+
+    @api.depends("phone", "company_id")
+    def _compute_phone_normalized(self):
+        for call in self:
+            call.phone_normalized = normalize_phone(
+                call.env, call.phone, call.company_id.country_id,
+            )
+            call.phone_invalid = bool(call.phone) and not call.phone_normalized
+
+    @api.depends("phone_normalized")
+    def _compute_partner_id(self):
+        for call in self:
+            if not call.partner_id and call.phone_normalized:
+                call.partner_id = self.env["res.partner"]._crm_match_phone(
+                    call.phone_normalized, call.company_id,
+                )
+
+    @api.depends("state", "queue_id", "queue_priority", "date_queued")
+    def _compute_queue_position(self):
+        for call in self:
+            call.queue_position = call._acd_position() if call.state == "queued" else 0
+
+    @api.depends("commercial_partner_id")
+    def _compute_history(self):
+        Complaint = self.env["crm.complaint"]
+        Order = self.env["sale.order"]
+        for call in self:
+            partner = call.commercial_partner_id
+            if not partner:
+                call.history_call_ids = call.history_complaint_ids = False
+                call.history_order_ids = False
+                continue
+            call.history_call_ids = self.search([
+                ("commercial_partner_id", "=", partner.id), ("id", "!=", call._origin.id),
+            ], limit=HISTORY_LIMIT)
+            call.history_complaint_ids = Complaint.search([
+                ("commercial_partner_id", "=", partner.id), ("stage_id.is_closed", "=", False),
+            ], limit=HISTORY_LIMIT)
+            call.history_order_ids = Order.search([
+                ("partner_id", "child_of", partner.id), ("state", "!=", "cancel"),
+            ], order="date_order desc, id desc", limit=HISTORY_LIMIT)
+
+    @api.model
+    def _crm_server_fields(self):
+        # measured by the PBX or decided by the ACD: only the server writes them
+        return (
+            *super()._crm_server_fields(),
+            "state", "date_start", "date_queued", "date_answered", "date_end",
+            "wait_seconds", "duration_seconds", "queue_priority", "routing_rule",
+            "routing_reason", "agent_id", "queue_id", "ivr_menu_id", "external_id",
+            "cti_endpoint_id", "phone_normalized", "phone_invalid",
+        )
+
+    @api.model
+    def _crm_add_server_values(self, vals_list):
+        """A call logged by hand starts now, with the agent who logs it."""
+        vals_list = super()._crm_add_server_values(vals_list)
+        agent = None
+        for vals in vals_list:
+            vals.setdefault("date_start", fields.Datetime.now())
+            if not vals.get("agent_id") and not self.env.su:
+                if agent is None:
+                    agent = self.env["crm.call.agent"].search(
+                        [("user_id", "=", self.env.uid)], limit=1,
+                    )
+                vals["agent_id"] = agent.id
+        return vals_list
+
+    # actions ---------------------------------------------------------------
+
+    def _check_customer(self):
+        if not self.partner_id and not self.phone:
+            raise UserError(self.env._("Set the caller (customer or number) first."))
+
+    def _caller_name(self):
+        return self.partner_id.display_name or self.phone
+
+    def action_create_lead(self):
+        """A lead for the caller, linked to the call, opened in its form."""
+        self.ensure_one()
+        self._check_customer()
+        if not self.lead_id:
+            self.lead_id = self.env["crm.lead"].create({
+                "name": self.env._("Call from %(caller)s", caller=self._caller_name()),
+                "partner_id": self.partner_id.id,
+                "phone": self.phone,
+                "campaign_id": self.campaign_id.id,
+                "description": self.note,
+                "company_id": self.company_id.id,
+            })
+        return self._open(self.lead_id)
+
+    def action_create_complaint(self):
+        """A complaint taken by phone, linked to the call, opened in its form."""
+        self.ensure_one()
+        self._check_customer()
+        if not self.complaint_id:
+            self.complaint_id = self.env["crm.complaint"].create({
+                "name": self.env._("Complaint by phone from %(caller)s",
+                                   caller=self._caller_name()),
+                "partner_id": self.partner_id.id,
+                "channel": "phone",
+                "description": self.note,
+                "user_id": self.env.uid,
+                "team_id": self.team_id.id,
+                "company_id": self.company_id.id,
+            })
+        return self._open(self.complaint_id)
+
+    def action_schedule_follow_up(self):
+        """A call-back activity for tomorrow, on the call, for the agent."""
+        self.ensure_one()
+        self._check_customer()
+        self.activity_schedule(
+            "mail.mail_activity_data_call",
+            date_deadline=fields.Date.context_today(self) + timedelta(days=1),
+            summary=self.env._("Call back %(caller)s", caller=self._caller_name()),
+            note=self.note,
+            user_id=self.env.uid,
+        )
+        return True
+
+    def _open(self, record):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": record._name,
+            "res_id": record.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
+    # ACD -------------------------------------------------------------------
+
+    def _acd_position(self):
+        """1 + the number of calls waiting ahead in the queue."""
+        self.ensure_one()
+        ahead = self.sudo().search_count([
+            ("queue_id", "=", self.queue_id.id),
+            ("state", "=", "queued"),
+            ("id", "!=", self.id),
+            "|", ("queue_priority", ">", self.queue_priority),
+            "&", ("queue_priority", "=", self.queue_priority),
+            "|", ("date_queued", "<", self.date_queued),
+            "&", ("date_queued", "=", self.date_queued), ("id", "<", self.id),
+        ])
+        return ahead + 1
+
+    def _acd_route(self, now=None):
+        """Send the call (in ``sudo``, with its queue) to an agent, or queue it.
+
+        The preferences of the queue, in order: the owner of an open complaint of
+        the caller, else that complaint's team queue; the customer's salesperson;
+        key customers ahead in the queue and to key-account agents; then the
+        queue's strategy. Each step is a setting of the queue and is told in
+        ``routing_reason``. A bounded number of queries, whatever the number of
+        agents and calls.
+
+        :return: the route as the CTI answers it
+        """
+        self.ensure_one()
+        now = now or fields.Datetime.now()
+        Agent = self.env["crm.call.agent"]
+        queue = self.queue_id
+        partner = self.commercial_partner_id
+        company = self.company_id
+        reasons = []
+        vals = {"date_queued": now}
+
+        def available(domain):
+            return Agent.search(domain + [
+                ("state", "=", "available"), ("company_id", "=", company.id),
+            ], limit=1)
+
+        if partner and (queue.route_complaint_owner or queue.route_complaint_team):
+            complaint = self.env["crm.complaint"].search([
+                ("commercial_partner_id", "=", partner.id),
+                ("stage_id.is_closed", "=", False),
+                ("company_id", "=", company.id),
+            ], order="priority desc, id desc", limit=1)
+            if complaint and queue.route_complaint_owner and complaint.user_id:
+                agent = available([("user_id", "=", complaint.user_id.id)])
+                if agent:
+                    reasons.append(self.env._(
+                        "Open complaint %(complaint)s: offered to its owner %(agent)s.",
+                        complaint=complaint.reference, agent=agent.name,
+                    ))
+                    return self._acd_offer(agent, "complaint_owner", reasons, vals, now)
+                reasons.append(self.env._(
+                    "Open complaint %(complaint)s: its owner %(user)s is not available.",
+                    complaint=complaint.reference, user=complaint.user_id.name,
+                ))
+            if complaint and queue.route_complaint_team and complaint.team_id:
+                team_queue = self.env["crm.call.queue"].search([
+                    ("team_id", "=", complaint.team_id.id), ("company_id", "=", company.id),
+                ], limit=1)
+                if team_queue and team_queue != queue:
+                    reasons.append(self.env._(
+                        "Open complaint %(complaint)s: sent to its team's queue %(queue)s.",
+                        complaint=complaint.reference, queue=team_queue.name,
+                    ))
+                    queue = team_queue
+                    vals["queue_id"] = queue.id
+                    vals["routing_rule"] = "complaint_team"
+        is_key = partner.customer_tier == "key"
+        if is_key and queue.route_key_priority:
+            vals["queue_priority"] = 1
+            reasons.append(self.env._("Key customer: ahead of the others in the queue."))
+        if partner.user_id and queue.route_salesperson:
+            agent = available([("user_id", "=", partner.user_id.id)])
+            if agent:
+                reasons.append(self.env._(
+                    "Sales queue: offered to the customer's salesperson %(agent)s.",
+                    agent=agent.name,
+                ))
+                return self._acd_offer(agent, "salesperson", reasons, vals, now)
+            reasons.append(self.env._(
+                "Sales queue: the customer's salesperson %(user)s is not available.",
+                user=partner.user_id.name,
+            ))
+        agents = queue._acd_available_agents()
+        rule = vals.get("routing_rule", "strategy")
+        if is_key and queue.route_key_account_agents:
+            key_agents = agents.filtered("is_key_account")
+            if key_agents:
+                agents = key_agents
+                rule = "key_account"
+                reasons.append(self.env._("Key customer: offered to key-account agents first."))
+        agent = queue._acd_pick(agents, now)
+        if agent:
+            reasons.append(self.env._(
+                "Queue %(queue)s (%(strategy)s): offered to %(agent)s.",
+                queue=queue.name, agent=agent.name,
+                strategy=dict(queue._fields["strategy"]._description_selection(self.env))[
+                    queue.strategy],
+            ))
+            return self._acd_offer(agent, rule, reasons, vals, now)
+        reasons.append(self.env._(
+            "Queue %(queue)s: no agent available, the call waits.", queue=queue.name,
+        ))
+        vals.update(state="queued", agent_id=False, routing_rule=vals.get("routing_rule", "queued"))
+        self._acd_write(vals, reasons)
+        if queue.overflow_action != "none" and not queue.max_wait_seconds \
+                and not self.env.context.get("crm_acd_overflowing"):
+            return self._acd_overflow(now)
+        return {"type": "queue", "position": self._acd_position()}
+
+    def _acd_write(self, vals, reasons):
+        if reasons:
+            previous = self.routing_reason
+            text = "\n".join(reasons)
+            vals["routing_reason"] = f"{previous}\n{text}" if previous else text
+        self.write(vals)
+
+    def _acd_offer(self, agent, rule, reasons, vals, now):
+        vals.update(state="ringing", agent_id=agent.id, routing_rule=rule)
+        self._acd_write(vals, reasons)
+        agent.write({"state": "busy", "date_state": now, "date_last_offered": now})
+        return {"type": "agent", "extension": agent.extension}
+
+    def _acd_overflow(self, now=None):
+        """The call waited past its queue's maximum: to the overflow queue, or to
+        voicemail."""
+        self.ensure_one()
+        now = now or fields.Datetime.now()
+        queue = self.queue_id
+        if queue.overflow_action == "queue" and queue.overflow_queue_id:
+            target = queue.overflow_queue_id
+            self._acd_write({"queue_id": target.id, "queue_priority": self.queue_priority}, [
+                self.env._("Waited past %(seconds)s s in %(queue)s: overflowed to %(target)s.",
+                           seconds=queue.max_wait_seconds, queue=queue.name,
+                           target=target.name),
+            ])
+            # once per call and run: queues overflowing into each other do not loop
+            route = self.with_context(crm_acd_overflowing=True)._acd_route(now)
+            if self.routing_rule in ("queued", "strategy"):
+                self.routing_rule = "overflow"
+            return route
+        if queue.overflow_action == "voicemail":
+            self._acd_write({"state": "missed", "routing_rule": "voicemail", "date_end": now,
+                             "wait_seconds": self._seconds(self.date_start, now)}, [
+                self.env._("Waited past %(seconds)s s in %(queue)s: sent to voicemail.",
+                           seconds=queue.max_wait_seconds, queue=queue.name),
+            ])
+            return {"type": "voicemail"}
+        return {"type": "queue", "position": self._acd_position()}
+
+    def _acd_current_route(self):
+        """Where the call is now, as the CTI answers it."""
+        self.ensure_one()
+        if self.routing_rule == "voicemail":
+            return {"type": "voicemail"}
+        if self.state == "queued":
+            return {"type": "queue", "position": self._acd_position()}
+        if self.state == "ringing" and self.routing_rule == "ivr":
+            return {"type": "ivr", "menu": self.ivr_menu_id.code}
+        if self.agent_id:
+            return {"type": "agent", "extension": self.agent_id.extension}
+        return None
+
+    @api.model
+    def _seconds(self, start, end):
+        return max(int((end - start).total_seconds()), 0) if start and end else 0
+
+    @api.model
+    def _cron_overflow_queued_calls(self):
+        """Calls that waited past their queue's maximum wait overflow."""
+        now = fields.Datetime.now()
+        queues = self.env["crm.call.queue"].sudo().search([
+            ("overflow_action", "!=", "none"), ("max_wait_seconds", ">", 0),
+        ])
+        for queue in queues:
+            calls = self.sudo().search([
+                ("queue_id", "=", queue.id), ("state", "=", "queued"),
+                ("date_queued", "<=", now - timedelta(seconds=queue.max_wait_seconds)),
+            ], order="queue_priority desc, date_queued, id")
+            for call in calls:
+                call._acd_overflow(now)

@@ -1,0 +1,115 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+AGENT_STATES = [
+    ("offline", "Offline"),
+    ("available", "Available"),
+    ("busy", "Busy"),
+    ("wrap_up", "Wrap-up"),
+    ("away", "Away"),
+]
+
+
+class CrmCallAgent(models.Model):
+    _name = "crm.call.agent"
+    _description = "Call Center Agent"
+    _inherit = ["mail.thread", "crm.protected.fields.mixin"]
+    _order = "name, id"
+    _check_company_auto = True
+
+    name = fields.Char(related="user_id.name", store=True, readonly=True)
+    user_id = fields.Many2one(
+        "res.users", required=True, index=True, ondelete="cascade",
+        domain="[('share', '=', False)]", tracking=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company,
+    )
+    active = fields.Boolean(default=True)
+    extension = fields.Char(
+        required=True, index=True, tracking=True,
+        help="The agent's extension on the PBX, as the CTI events name it.",
+    )
+    state = fields.Selection(
+        AGENT_STATES, required=True, default="offline", index=True, tracking=True,
+        help="Set by the agent (available, away, offline) and by the PBX's events "
+        "(busy during a call).",
+    )
+    date_state = fields.Datetime(
+        string="State Since", readonly=True, copy=False, default=fields.Datetime.now,
+    )
+    date_last_offered = fields.Datetime(
+        string="Last Call Offered", readonly=True, copy=False,
+        help="When the ACD last offered the agent a call (round robin).",
+    )
+    skill_ids = fields.Many2many(
+        "crm.call.skill", "crm_call_agent_skill_rel", "agent_id", "skill_id", string="Skills",
+    )
+    queue_ids = fields.Many2many(
+        "crm.call.queue", "crm_call_queue_agent_rel", "agent_id", "queue_id", string="Queues",
+        check_company=True,
+    )
+    is_key_account = fields.Boolean(
+        string="Key-Account Agent",
+        help="Serves the key customers (重点客户) first in queues that prefer key-account agents.",
+    )
+    call_ids = fields.One2many("crm.call", "agent_id", string="Calls")
+    call_count = fields.Integer(compute="_compute_call_count")
+
+    _sql_constraints = [
+        ("extension_company_uniq", "unique(extension, company_id)",
+         "This extension is already used by another agent of the company."),
+        ("user_company_uniq", "unique(user_id, company_id)",
+         "This user is already an agent of the company."),
+    ]
+
+    def _compute_call_count(self):
+        counts = dict(self.env["crm.call"]._read_group(
+            [("agent_id", "in", self.ids)], ["agent_id"], ["__count"],
+        ))
+        for agent in self:
+            agent.call_count = counts.get(agent, 0)
+
+    @api.model
+    def _crm_server_fields(self):
+        # the PBX and the agent's own buttons drive the state, the ACD the offers
+        return (*super()._crm_server_fields(), "state", "date_state", "date_last_offered")
+
+    # actions ---------------------------------------------------------------
+
+    def _check_may_switch(self):
+        """An agent switches their own state; supervisors switch anyone's."""
+        if self.env.su or self.env.user.has_group(
+            "crm_callcenter.group_crm_callcenter_supervisor"
+        ):
+            return
+        if any(agent.user_id != self.env.user for agent in self):
+            raise AccessError(self.env._("You can only change your own agent state."))
+
+    def _set_state(self, state):
+        self._check_may_switch()
+        self.sudo()._write_state(state)
+
+    def _write_state(self, state, when=None):
+        """Write the state (in ``sudo``), and its date when it changes."""
+        changing = self.filtered(lambda agent: agent.state != state)
+        if changing:
+            changing.write({"state": state, "date_state": when or fields.Datetime.now()})
+
+    def action_set_available(self):
+        self._set_state("available")
+        # the first waiting call of their queues rings at once
+        self.env["crm.call.queue"].sudo()._acd_dispatch(self.sudo())
+
+    def action_set_away(self):
+        self._set_state("away")
+
+    def action_set_offline(self):
+        self._set_state("offline")
+
+    def action_view_calls(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_callcenter.crm_call_action")
+        action["domain"] = [("agent_id", "=", self.id)]
+        action["context"] = {}
+        return action
