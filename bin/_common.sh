@@ -100,6 +100,68 @@ ensure_chromium() {
         || apt_install chromium || die "Chromium could not be installed (apt-get install chromium failed)"
 }
 
+nginx_bin() {
+    command -v nginx 2>/dev/null || echo /usr/sbin/nginx
+}
+
+ensure_nginx() {
+    # Debian's nginx, for the reverse proxy of the multi-worker server (bin/proxy).
+    [ -x "$(nginx_bin)" ] || apt_install nginx \
+        || die "nginx could not be installed (apt-get install nginx failed)"
+}
+
+port_free() {
+    # port_free PORT [ADDRESS]: nobody listens on PORT (on every address by default).
+    "$PYTHON" - "$1" "${2:-}" 2>/dev/null <<'PY'
+import socket, sys
+with socket.socket() as sock:
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((sys.argv[2], int(sys.argv[1])))
+PY
+}
+
+proxy_pid() {
+    # proxy_pid RUN_DIR: the pid of the nginx master of RUN_DIR, when it runs.
+    local pid
+    pid=$(cat "$1/nginx.pid" 2>/dev/null) || return 1
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
+        && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "nginx: master process" \
+        && echo "$pid"
+}
+
+proxy_stop() {
+    # proxy_stop RUN_DIR: stops the nginx of RUN_DIR gracefully, if it runs.
+    local pid
+    pid=$(proxy_pid "$1") || { rm -f "$1/nginx.pid"; return 0; }
+    kill -QUIT "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    rm -f "$1/nginx.pid"
+}
+
+proxy_start() {
+    # proxy_start RUN_DIR LISTEN HTTP_PORT GEVENT_PORT MAX_UPLOAD: nginx on
+    # deploy/nginx.conf.template, as a daemon whose files are all in RUN_DIR.
+    local run_dir="$1" user=""
+    if [ ! -d "$run_dir" ]; then
+        mkdir -p -m 755 "$run_dir" || die "could not create the run directory $run_dir"
+    fi
+    # refuse a directory planted by someone else (the default one is under /tmp)
+    [ -O "$run_dir" ] && [ ! -L "$run_dir" ] \
+        || die "the run directory $run_dir is not a directory of $(id -un)"
+    chmod 755 "$run_dir"  # nginx's workers (www-data under root) reach tmp/
+    mkdir -p "$run_dir/tmp"
+    [ "$(id -u)" = 0 ] && user="user www-data;"
+    sed -e "s|@RUN_DIR@|$run_dir|g" -e "s|@LISTEN@|$2|g" -e "s|@HTTP_PORT@|$3|g" \
+        -e "s|@GEVENT_PORT@|$4|g" -e "s|@BODY_SIZE@|$5|g" -e "s|@USER@|$user|g" \
+        "$ROOT/deploy/nginx.conf.template" >"$run_dir/nginx.conf"
+    "$(nginx_bin)" -q -t -p "$run_dir" -e "$run_dir/error.log" -c "$run_dir/nginx.conf" \
+        || die "the proxy's configuration $run_dir/nginx.conf is not valid (see above)"
+    "$(nginx_bin)" -p "$run_dir" -e "$run_dir/error.log" -c "$run_dir/nginx.conf" \
+        || die "nginx did not start on $2 (see $run_dir/error.log)"
+}
+
 project_addons() {
     # Comma-separated names of every installable addon of the project.
     "$PYTHON" - "$ROOT/addons" <<'PY'
@@ -113,8 +175,10 @@ PY
 }
 
 odoo_cmd() {
-    # odoo_cmd ARGS...: the host's server with the project's configuration.
-    "$PYTHON" -m odoo -c "$CONF" --addons-path="$(host_addons_path),$ROOT/addons" "$@"
+    # odoo_cmd ARGS...: the host's server with the project's configuration. Started
+    # from bin/odoo_server.py, not `python3 -m odoo`: the multi-worker server starts
+    # its websocket worker by running its own sys.argv[0] again.
+    "$PYTHON" "$ROOT/bin/odoo_server.py" -c "$CONF" --addons-path="$(host_addons_path),$ROOT/addons" "$@"
 }
 
 load_chinese() {
@@ -122,7 +186,8 @@ load_chinese() {
     # records. Done in a shell once the registry is loaded: --load-language runs before
     # the addons' models exist (their records would stay English), and on a new database
     # it would replace English.
-    "$PYTHON" -m odoo shell -c "$CONF" --addons-path="$(host_addons_path),$ROOT/addons" \
+    "$PYTHON" "$ROOT/bin/odoo_server.py" shell -c "$CONF" \
+        --addons-path="$(host_addons_path),$ROOT/addons" \
         -d "$1" --no-http --log-level=warn >/dev/null <<'PY'
 env["res.lang"]._activate_lang("zh_CN")
 env["ir.module.module"].search([("state", "=", "installed")])._update_translations(["zh_CN"])

@@ -4,17 +4,21 @@ The server runs on the database pytest-odoo works on, with the project's
 configuration, on a free port of its own: never 8069 nor the port Odoo's
 configuration holds, which pytest-odoo's ``--odoo-http`` may keep busy
 in-process. The tests talk to it over HTTP only, as a browser or an external
-client would.
+client would. A second server, multi-worker behind the project's nginx (as
+``CRM_WORKERS=2 bin/run`` runs it), is started for the tests that ask for it.
 """
 
 import configparser
+import contextlib
 import itertools
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,6 +33,8 @@ sys.path.insert(0, str(ROOT / "bin"))
 import odoo_host  # noqa: E402  (bin/ is not a package)
 
 CONF = ROOT / "odoo.conf"
+ODOO_SERVER = ROOT / "bin" / "odoo_server.py"  # the host's server, as bin/run starts it
+PROXY = ROOT / "bin" / "proxy"  # nginx in front of the multi-worker server, as bin/run
 START_TIMEOUT = 120  # seconds for the server to answer /web/health
 STOP_TIMEOUT = 30  # seconds for the server to stop on SIGTERM
 REQUEST_TIMEOUT = 120  # seconds for one request (the first one may load the registry)
@@ -63,11 +69,8 @@ def _free_port(busy):
             return port
 
 
-def _database_exists(name):
-    """Whether PostgreSQL has the database (connection settings of Odoo, else odoo.conf).
-
-    Checked before starting the server: ``odoo -d`` creates a missing database.
-    """
+def _db_params():
+    """Connection settings of PostgreSQL: Odoo's, else odoo.conf's."""
     parser = configparser.ConfigParser()
     parser.read(CONF)
     options = parser["options"] if parser.has_section("options") else {}
@@ -76,7 +79,15 @@ def _database_exists(name):
         value = odoo.tools.config.get(f"db_{key}") or options.get(f"db_{key}")
         if value:
             params[key] = value
-    connection = psycopg2.connect(dbname="postgres", **params)
+    return params
+
+
+def _database_exists(name):
+    """Whether PostgreSQL has the database.
+
+    Checked before starting the server: ``odoo -d`` creates a missing database.
+    """
+    connection = psycopg2.connect(dbname="postgres", **_db_params())
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
@@ -129,31 +140,27 @@ def odoo_db():
     return _database_name()
 
 
-@pytest.fixture(scope="session")
-def odoo_server(odoo_db, tmp_path_factory):
-    """Base URL of an Odoo server started for the session, stopped at its end."""
-    if not _database_exists(odoo_db):
-        pytest.fail(f"the database {odoo_db!r} does not exist: install the addons first",
-                    pytrace=False)
-    port = _free_port({8069, int(odoo.tools.config["http_port"] or 8069)})
-    addons_path = f"{_host_addons_path()},{ROOT / 'addons'}"
-    command = [
-        sys.executable, "-m", "odoo",
+def _server_command(db, *options):
+    """The command line of the host's server on ``db`` with the project's configuration."""
+    return [
+        sys.executable, str(ODOO_SERVER),
         "-c", str(CONF),
-        f"--addons-path={addons_path}",
-        "-d", odoo_db,
-        f"--db-filter=^{re.escape(odoo_db)}$",
-        "--http-interface=127.0.0.1",
-        f"--http-port={port}",
-        "--workers=0",
+        f"--addons-path={_host_addons_path()},{ROOT / 'addons'}",
+        "-d", db,
+        f"--db-filter=^{re.escape(db)}$",
         "--max-cron-threads=0",
-        "--log-level=warn",
+        *options,
     ]
-    log_path = tmp_path_factory.mktemp("odoo_server") / "server.log"
-    base_url = f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def running_server(command, base_url, log_path, db, env=None):
+    """Run ``command`` (a server) until the block ends; the block starts once
+    ``base_url`` answers /web/health and serves ``db``'s login page."""
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
         )
     try:
         deadline = time.monotonic() + START_TIMEOUT
@@ -181,13 +188,90 @@ def odoo_server(odoo_db, tmp_path_factory):
         response = requests.get(f"{base_url}/web/login", timeout=REQUEST_TIMEOUT)
         if response.status_code != 200:
             pytest.fail(
-                f"the Odoo server does not serve the database {odoo_db!r}: GET /web/login "
+                f"the Odoo server does not serve the database {db!r}: GET /web/login "
                 f"answered {response.status_code}\n--- server log ---\n{_tail(log_path)}",
                 pytrace=False,
             )
-        yield base_url
+        yield process
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def odoo_server(odoo_db, tmp_path_factory):
+    """Base URL of an Odoo server started for the session, stopped at its end."""
+    if not _database_exists(odoo_db):
+        pytest.fail(f"the database {odoo_db!r} does not exist: install the addons first",
+                    pytrace=False)
+    port = _free_port({8069, int(odoo.tools.config["http_port"] or 8069)})
+    command = _server_command(
+        odoo_db,
+        "--http-interface=127.0.0.1",
+        f"--http-port={port}",
+        "--workers=0",
+        "--log-level=warn",
+    )
+    log_path = tmp_path_factory.mktemp("odoo_server") / "server.log"
+    with running_server(command, f"http://127.0.0.1:{port}", log_path, odoo_db):
+        yield f"http://127.0.0.1:{port}"
+
+
+class MultiWorkerServer:
+    """Odoo's multi-worker server behind the project's nginx, as ``CRM_WORKERS=N bin/run``
+    runs it: ``base_url`` is the proxy, ``log_path`` Odoo's log."""
+
+    def __init__(self, base_url, log_path, run_dir):
+        self.base_url = base_url
+        self.log_path = Path(log_path)
+        self.run_dir = Path(run_dir)
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def odoo_multiworker_server(odoo_db, tmp_path_factory):
+    """A multi-worker server (2 HTTP workers and the websocket worker) behind nginx,
+    started for the session on free loopback ports. Its read-only requests go to a
+    "replica" that is the same database, opened read-only, as with db_replica_host."""
+    if not _database_exists(odoo_db):
+        pytest.fail(f"the database {odoo_db!r} does not exist: install the addons first",
+                    pytrace=False)
+    busy = {8069, 8072, int(odoo.tools.config["http_port"] or 8069)}
+    public = _free_port(busy)
+    http_port = _free_port(busy | {public})
+    gevent_port = _free_port(busy | {public, http_port})
+    db = _db_params()
+    command = _server_command(
+        odoo_db,
+        "--workers=2",
+        "--proxy-mode",
+        "--http-interface=127.0.0.1",
+        f"--http-port={http_port}",
+        f"--gevent-port={gevent_port}",
+        f"--db_replica_host={db.get('host', '127.0.0.1')}",
+        f"--db_replica_port={db.get('port', 5432)}",
+        "--log-level=info",
+    )
+    log_path = tmp_path_factory.mktemp("odoo_multiworker") / "server.log"
+    # not under pytest's tmp_path (mode 700): nginx's workers (www-data) reach it
+    run_dir = tempfile.mkdtemp(prefix="crm-proxy-")
+    base_url = f"http://127.0.0.1:{public}"
+    proxy = subprocess.run(
+        [str(PROXY), "start", run_dir, f"127.0.0.1:{public}", str(http_port), str(gevent_port)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )
+    if proxy.returncode:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        pytest.fail(f"the proxy did not start: {proxy.stderr or proxy.stdout}", pytrace=False)
+    try:
+        # as bin/run: a worker waits for a request the proxy has to send again
+        env = {"ODOO_HTTP_SOCKET_TIMEOUT": "30"}
+        with running_server(command, base_url, log_path, odoo_db, env):
+            yield MultiWorkerServer(base_url, log_path, run_dir)
+    finally:
+        subprocess.run([str(PROXY), "stop", run_dir], cwd=ROOT, timeout=60, check=False)
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 class RpcError(Exception):
@@ -304,3 +388,18 @@ def demo(new_client):
     client = new_client()
     client.authenticate("demo", "demo")
     return client
+
+
+@pytest.fixture(scope="session")
+def new_multiworker_client(odoo_multiworker_server, odoo_db):
+    """Factory of fresh, anonymous clients of the multi-worker server, through its proxy."""
+    clients = []
+
+    def make():
+        client = OdooClient(odoo_multiworker_server.base_url, odoo_db)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.http.close()

@@ -1,5 +1,6 @@
 import json
 from contextlib import contextmanager
+from unittest.mock import patch
 
 from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
@@ -71,6 +72,57 @@ class RpcMixin:
         expected = f"{exception.__module__}.{exception.__name__}"
         self.assertEqual(error["name"], expected, error.get("message"))
         return error
+
+
+class ReadonlyCursorMixin:
+    """Read-only work on the host's read-only cursor, checked over JSON-RPC. In tests
+    that cursor is a real read-only transaction: a write in it fails and the host
+    runs the call again on a read/write cursor. A method that ran once, on a
+    read-only cursor, ran there and wrote nothing. For ``HttpCase`` tests."""
+
+    @contextmanager
+    def cursors_of(self, model, method):
+        """The ``readonly`` flag of the cursor of every run of ``model.method``."""
+        cursors = []
+        model_class = type(self.env[model])
+        original = getattr(model_class, method)
+
+        def spy(records, *args, **kwargs):
+            cursors.append(records.env.cr.readonly)
+            return original(records, *args, **kwargs)
+
+        with patch.object(model_class, method, spy):
+            yield cursors
+
+    def json_call(self, route, model, method, *args, **kwargs):
+        """``route``/model/method over JSON-RPC (``/web/dataset/call_kw`` or
+        ``/web/dataset/call_button``); the result, failing on an error."""
+        response = self.url_open(
+            f"{route}/{model}/{method}",
+            data=json.dumps({
+                "jsonrpc": "2.0", "method": "call", "id": 1,
+                "params": {"model": model, "method": method, "args": list(args),
+                           "kwargs": kwargs},
+            }),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(response.status_code, 200)
+        answer = response.json()
+        self.assertNotIn("error", answer, answer.get("error", {}).get("data", {}).get("message"))
+        return answer.get("result")
+
+    def assertButtonRunsReadOnly(self, record, method):
+        """The smart button ``method`` of ``record``, posted as the web client posts
+        it by the authenticated user, is marked, runs once on the read-only cursor and
+        opens an action."""
+        model_class = type(self.env[record._name])
+        self.assertTrue(getattr(getattr(model_class, method), "_readonly", False),
+                        f"{record._name}.{method} is not marked @api.readonly")
+        with self.cursors_of(record._name, method) as cursors:
+            action = self.json_call("/web/dataset/call_button", record._name, method,
+                                    [record.id])
+        self.assertIn(action["type"], ("ir.actions.act_window", "ir.actions.client"))
+        self.assertEqual(cursors, [True], f"{record._name}.{method}: one run, read-only")
 
 
 class CrmCoreCommon(CrmSuiteCase):

@@ -7,13 +7,11 @@ host then runs the call again on a read/write cursor. So a method that ran once,
 on a read-only cursor, ran there and wrote nothing.
 """
 
-import json
-from contextlib import contextmanager
 from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
 
-from .common import CrmCoreCommon
+from .common import CrmCoreCommon, ReadonlyCursorMixin
 
 # (model, method) of crm_core called over RPC that only read, marked @api.readonly
 READONLY_METHODS = [
@@ -25,7 +23,7 @@ FIELDS_360 = ["crm_sale_amount", "opportunity_count", "sale_order_count"]
 
 
 @tagged("post_install", "-at_install")
-class TestReadonlyCursor(CrmCoreCommon, HttpCase):
+class TestReadonlyCursor(ReadonlyCursorMixin, CrmCoreCommon, HttpCase):
 
     @classmethod
     def setUpClass(cls):
@@ -41,54 +39,16 @@ class TestReadonlyCursor(CrmCoreCommon, HttpCase):
             "crm.sales.target": cls.target,
         }
 
-    @contextmanager
-    def _cursors_of(self, model, method):
-        """The ``readonly`` flag of the cursor of every run of ``model.method``."""
-        cursors = []
-        model_class = type(self.env[model])
-        original = getattr(model_class, method)
-
-        def spy(records, *args, **kwargs):
-            cursors.append(records.env.cr.readonly)
-            return original(records, *args, **kwargs)
-
-        with patch.object(model_class, method, spy):
-            yield cursors
-
-    def _rpc(self, route, model, method, *args, **kwargs):
-        response = self.url_open(
-            f"{route}/{model}/{method}",
-            data=json.dumps({
-                "jsonrpc": "2.0", "method": "call", "id": 1,
-                "params": {"model": model, "method": method, "args": list(args),
-                           "kwargs": kwargs},
-            }),
-            headers={"Content-Type": "application/json"},
-        )
-        self.assertEqual(response.status_code, 200)
-        answer = response.json()
-        self.assertNotIn("error", answer, answer.get("error", {}).get("data", {}).get("message"))
-        return answer["result"]
-
     def test_marked_methods_run_read_only_and_write_nothing(self):
         self.authenticate("crm_core_manager", "crm_core_manager")
         for model, method in READONLY_METHODS:
             with self.subTest(method=f"{model}.{method}"):
-                self.assertTrue(
-                    getattr(getattr(type(self.env[model]), method), "_readonly", False),
-                    "not marked @api.readonly",
-                )
-                with self._cursors_of(model, method) as cursors:
-                    # a smart button: what the web client posts for it
-                    action = self._rpc("/web/dataset/call_button", model, method,
-                                       [self.records[model].id])
-                self.assertEqual(action["type"], "ir.actions.act_window")
-                self.assertEqual(cursors, [True], "one run, on the read-only cursor")
+                self.assertButtonRunsReadOnly(self.records[model], method)
 
     def test_360_counts_run_read_only_and_write_nothing(self):
         self.authenticate("crm_core_manager", "crm_core_manager")
-        with self._cursors_of("res.partner", "_compute_crm_sale_amount") as cursors:
-            [partner] = self._rpc(
+        with self.cursors_of("res.partner", "_compute_crm_sale_amount") as cursors:
+            [partner] = self.json_call(
                 "/web/dataset/call_kw", "res.partner", "web_read", [self.customer.id],
                 specification={name: {} for name in FIELDS_360},
             )
@@ -109,9 +69,9 @@ class TestReadonlyCursor(CrmCoreCommon, HttpCase):
             return original(records)
 
         with patch.object(model_class, "action_view_report", writing), \
-                self._cursors_of("crm.competitor", "action_view_report") as cursors, \
+                self.cursors_of("crm.competitor", "action_view_report") as cursors, \
                 self.assertLogs("odoo.http", "WARNING") as logs:
-            self._rpc("/web/dataset/call_button", "crm.competitor", "action_view_report",
+            self.json_call("/web/dataset/call_button", "crm.competitor", "action_view_report",
                       [self.rival.id])
         self.assertEqual(cursors, [True, False])
         self.assertIn("retrying with a read/write cursor", logs.output[0])

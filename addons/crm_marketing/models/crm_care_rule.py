@@ -342,6 +342,7 @@ class CrmCareRule(models.Model):
             },
         }
 
+    @api.readonly
     def action_view_logs(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

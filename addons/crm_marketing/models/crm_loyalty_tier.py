@@ -66,6 +66,7 @@ class CrmLoyaltyTier(models.Model):
                     self.env._("Tier %(tier)s must belong to a loyalty program.",
                                tier=tier.name))
 
+    @api.readonly
     def action_view_members(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("contacts.action_contacts")

@@ -351,6 +351,7 @@ class CrmSegment(models.Model):
             self._get_member_domain()
         )
 
+    @api.readonly
     def action_view_members(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("contacts.action_contacts")
@@ -363,6 +364,7 @@ class CrmSegment(models.Model):
         })
         return action
 
+    @api.readonly
     def action_view_campaigns(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -216,6 +216,7 @@ class ResPartner(models.Model):
         for partner in self:
             partner.crm_campaign_count = len(campaigns.get(partner.id, ()))
 
+    @api.readonly
     def action_view_crm_campaigns(self):
         self.ensure_one()
         campaign_ids = self._crm_campaigns_by_partner().get(self.id, set())
@@ -226,6 +227,7 @@ class ResPartner(models.Model):
         action["context"] = {"create": False}
         return action
 
+    @api.readonly
     def action_view_crm_loyalty_cards(self):
         """The loyalty cards of the customer and its contacts, titled after their
         program when there is one (the host's action is titled "Coupons")."""

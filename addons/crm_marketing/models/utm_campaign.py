@@ -396,10 +396,12 @@ class UtmCampaign(models.Model):
             )
         )
 
+    @api.readonly
     def action_view_campaign_leads(self):
         self.ensure_one()
         return self.action_redirect_to_leads_opportunities()
 
+    @api.readonly
     def action_view_campaign_orders(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
@@ -407,6 +409,7 @@ class UtmCampaign(models.Model):
         action["context"] = {"default_campaign_id": self.id, "create": False}
         return action
 
+    @api.readonly
     def action_view_segment_members(self):
         self.ensure_one()
         return self.segment_id.action_view_members()

@@ -6,3 +6,4 @@ from . import test_tours
 from . import test_campaign_company
 from . import test_segment_values
 from . import test_protected_fields
+from . import test_readonly

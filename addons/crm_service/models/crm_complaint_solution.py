@@ -222,6 +222,7 @@ class CrmComplaintSolution(models.Model):
 
     # ------------------------------------------------------------------ actions
 
+    @api.readonly
     def action_apply_solution(self):
         """Open the suggested solutions to apply one, in the order of the banner."""
         self.ensure_one()

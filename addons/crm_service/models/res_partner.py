@@ -79,6 +79,7 @@ class ResPartner(models.Model):
             csat_sum, csat_count = csat.get(partner.id, [0, 0])
             partner.crm_csat_avg = csat_sum / csat_count if csat_count else 0.0
 
+    @api.readonly
     def action_view_crm_complaints(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

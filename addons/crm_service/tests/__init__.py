@@ -12,3 +12,4 @@ from . import test_survey_http
 from . import test_security
 from . import test_portal_tour
 from . import test_complaint_screens
+from . import test_readonly
