@@ -389,6 +389,9 @@ class CrmSegment(models.Model):
         """
         self.ensure_one()
         self.check_access("write")
+        # one synchronization of a segment at a time (the job and the button): the
+        # second waits for the first instead of creating the same contacts again
+        self.env.cr.execute(SQL("SELECT id FROM crm_segment WHERE id = %s FOR UPDATE", self.id))
         # the link to the list and the date are the synchronization's to write:
         # refused to every client, written here after the access check above
         if not self.mailing_list_id:

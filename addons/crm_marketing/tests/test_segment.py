@@ -1,10 +1,12 @@
 from datetime import timedelta
 
+import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import CrmMarketingCommon
 
@@ -261,3 +263,17 @@ class TestViews(CrmMarketingCommon):
         with self.assertRaises(AssertionError):
             # salespeople see the campaign plan read-only
             Form(campaign.with_user(self.salesman), view=view).budget = 20.0
+
+    def test_one_synchronization_of_a_segment_at_a_time(self):
+        """The job and the button at once: the second waits for the first (row lock)
+        instead of creating the same mailing contacts twice."""
+        segment = self.env.ref("crm_marketing.crm_segment_demo_east_china",
+                               raise_if_not_found=False)
+        if not segment:
+            self.skipTest("needs the demo segment, committed before the test")
+        segment._sync_mailing_list()
+        with self.env.registry.cursor() as other, \
+                self.assertRaises(psycopg2.errors.LockNotAvailable), \
+                mute_logger("odoo.sql_db"):
+            other.execute("SELECT id FROM crm_segment WHERE id = %s FOR UPDATE NOWAIT",
+                          [segment.id])
