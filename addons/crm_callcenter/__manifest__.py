@@ -2,7 +2,7 @@
     "name": "CRM Call Center: ACD, IVR and CTI",
     "summary": "Call log matched to customers, value-based routing (ACD), IVR menus and "
     "a CTI interface for the PBX",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "CRM Suite",
@@ -21,7 +21,10 @@
         "views/crm_call_outcome_views.xml",
         "views/crm_ivr_menu_views.xml",
         "views/crm_cti_endpoint_views.xml",
+        "views/crm_call_list_views.xml",
+        "views/crm_call_list_entry_views.xml",
         "views/res_partner_views.xml",
+        "wizards/crm_call_list_outcome_wizard_views.xml",
         "views/crm_callcenter_menus.xml",
     ],
     "demo": [

@@ -4,6 +4,8 @@ from . import crm_call_outcome
 from . import crm_call_agent
 from . import crm_call_queue
 from . import crm_call
+from . import crm_call_list
+from . import crm_call_list_entry
 from . import crm_ivr_menu
 from . import crm_ivr_option
 from . import crm_cti_endpoint

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 AGENT_STATES = [
     ("offline", "Offline"),
@@ -74,6 +74,19 @@ class CrmCallAgent(models.Model):
     def _crm_server_fields(self):
         # the PBX and the agent's own buttons drive the state, the ACD the offers
         return (*super()._crm_server_fields(), "state", "date_state", "date_last_offered")
+
+    @api.model
+    def _crm_current_agent(self, company):
+        """The agent of the current user in ``company``; a clear error without one."""
+        agent = self.sudo().search([
+            ("user_id", "=", self.env.uid), ("company_id", "=", company.id),
+        ], limit=1)
+        if not agent:
+            raise UserError(self.env._(
+                "You are not an agent of %(company)s: ask your supervisor to add you.",
+                company=company.name,
+            ))
+        return agent
 
     # actions ---------------------------------------------------------------
 

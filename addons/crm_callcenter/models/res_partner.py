@@ -14,6 +14,11 @@ class ResPartner(models.Model):
         string="Mobile (E.164)", compute="_compute_crm_phone_normalized", store=True,
         index=True, groups="base.group_user",
     )
+    crm_call_opt_out = fields.Boolean(
+        string="Do Not Call", tracking=True,
+        help="The customer asked not to be called: call lists skip them and nobody dials "
+        "their numbers (停止呼出).",
+    )
     crm_call_count = fields.Integer(
         string="Calls", compute="_compute_crm_call_count",
         groups="crm_callcenter.group_crm_callcenter_agent",

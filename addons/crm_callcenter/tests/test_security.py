@@ -69,3 +69,61 @@ class TestCallcenterSecurity(CallcenterSetup, RpcMixin, HttpCase):
     def test_agents_cannot_configure(self):
         self.assertRpcRefused(AccessError, "cc_agent_a", "crm.call.queue", "write",
                               [self.queue.id], {"strategy": "round_robin"})
+
+
+@tagged("post_install", "-at_install")
+class TestOutboundSecurity(CallcenterSetup, RpcMixin, HttpCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_callcenter()
+        cls.call_list = cls.env["crm.call.list"].create({
+            "name": "Security list",
+            "entry_ids": [(0, 0, {"phone": f"+86 21 5555 01{index:02d}"}) for index in range(3)],
+        })
+        cls.entry = cls.call_list.entry_ids[0]
+        cls.entry.sudo().write({"state": "in_progress", "agent_id": cls.agent_a.id})
+
+    def test_server_fields_refused_over_rpc(self):
+        writes = [
+            {"attempt_count": 5}, {"state": "done"}, {"agent_id": self.agent_b.id},
+            {"date_next_attempt": "2025-01-01 00:00:00"}, {"skip_reason": "none"},
+            {"outcome_id": self.env.ref("crm_callcenter.crm_call_outcome_sale").id},
+        ]
+        for login in ("cc_agent_a", "cc_supervisor"):
+            for vals in writes:
+                with self.subTest(login=login, vals=vals):
+                    error = self.assertRpcRefused(
+                        AccessError, login, "crm.call.list.entry", "write", [self.entry.id],
+                        vals, context={"tracking_disable": True, "install_mode": True},
+                    )
+                    self.assertIn("cannot be set by hand", error["message"])
+        self.assertRpcRefused(AccessError, "cc_supervisor", "crm.call.list", "write",
+                              [self.call_list.id], {"state": "done"})
+        self.assertRpcRefused(AccessError, "cc_supervisor", "crm.call.list.entry", "create",
+                              [{"list_id": self.call_list.id, "phone": "1", "state": "done"}])
+        self.assertEqual((self.entry.state, self.entry.attempt_count), ("in_progress", 0))
+        # an agent writes the notes of their own entry
+        self.rpc_result("cc_agent_a", "crm.call.list.entry", "write", [self.entry.id],
+                        {"note": "Prefers mornings"})
+
+    def test_who_creates_and_sees_lists(self):
+        self.assertRpcRefused(AccessError, "cc_agent_a", "crm.call.list", "create",
+                              [{"name": "Rogue list"}])
+        self.assertRpcRefused(AccessError, "cc_agent_a", "crm.call.list", "action_build",
+                              [self.call_list.id])
+        self.rpc_result("cc_supervisor", "crm.call.list", "create", [{"name": "Team list"}])
+        # agents read the lists, and only their own entries
+        self.assertEqual(
+            self.rpc_result("cc_agent_a", "crm.call.list", "read", [self.call_list.id],
+                            ["name"])[0]["name"], "Security list")
+        entries = self.call_list.entry_ids
+        Entry = self.env["crm.call.list.entry"]
+        self.assertEqual(Entry.with_user(self.user_a).search([("id", "in", entries.ids)]),
+                         self.entry)
+        self.assertFalse(Entry.with_user(self.user_b).search([("id", "in", entries.ids)]))
+        self.assertEqual(len(Entry.with_user(self.supervisor).search(
+            [("id", "in", entries.ids)])), 3)
+        with self.assertRaises(AccessError):
+            self.entry.with_user(self.user_b).read(["phone"])

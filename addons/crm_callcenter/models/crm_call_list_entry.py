@@ -1,0 +1,278 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from .phone import normalize_phone
+
+ENTRY_STATES = [
+    ("pending", "Pending"),
+    ("in_progress", "In Progress"),
+    ("done", "Done"),
+    ("skipped", "Skipped"),
+    ("failed", "Failed"),
+]
+
+
+class CrmCallListEntry(models.Model):
+    _name = "crm.call.list.entry"
+    _description = "Call List Entry"
+    _inherit = ["crm.protected.fields.mixin"]
+    _order = "list_id, date_next_attempt, id"
+    _check_company_auto = True
+    _rec_name = "phone"
+
+    list_id = fields.Many2one(
+        "crm.call.list", string="Call List", required=True, index=True, ondelete="cascade",
+    )
+    company_id = fields.Many2one(related="list_id.company_id", store=True, index=True)
+    campaign_id = fields.Many2one(related="list_id.campaign_id", store=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", index=True, check_company=True,
+    )
+    phone = fields.Char(required=True, help="The number to call, as typed.")
+    phone_normalized = fields.Char(
+        string="Number (E.164)", compute="_compute_phone_normalized", store=True, index=True,
+    )
+    state = fields.Selection(
+        ENTRY_STATES, required=True, default="pending", index=True, copy=False,
+    )
+    skip_reason = fields.Char(readonly=True, copy=False)
+    attempt_count = fields.Integer(string="Attempts", readonly=True, copy=False)
+    date_next_attempt = fields.Datetime(
+        string="Next Attempt", readonly=True, copy=False, index=True,
+        help="The entry is not offered before this time (empty: at once).",
+    )
+    date_last_attempt = fields.Datetime(string="Last Attempt", readonly=True, copy=False)
+    outcome_id = fields.Many2one(
+        "crm.call.outcome", string="Last Outcome", readonly=True, copy=False,
+    )
+    agent_id = fields.Many2one(
+        "crm.call.agent", readonly=True, copy=False, index=True, check_company=True,
+    )
+    user_id = fields.Many2one(
+        related="agent_id.user_id", store=True, index=True, string="Agent User",
+    )
+    call_id = fields.Many2one(
+        "crm.call", string="Last Call", readonly=True, copy=False, check_company=True,
+    )
+    note = fields.Text(string="Notes")
+
+    @api.depends("phone", "partner_id.country_id", "list_id.company_id")
+    def _compute_phone_normalized(self):
+        for entry in self:
+            entry.phone_normalized = entry._normalize(entry.phone, entry.partner_id,
+                                                      entry.list_id.company_id)
+
+    @api.model
+    def _normalize(self, phone, partner, company):
+        return normalize_phone(
+            self.env, phone, partner.country_id or company.country_id or None,
+        )
+
+    @api.model
+    def _crm_server_fields(self):
+        # the reservation, the dial results and the do-not-call list move them
+        return (
+            *super()._crm_server_fields(),
+            "state", "skip_reason", "attempt_count", "date_next_attempt", "date_last_attempt",
+            "outcome_id", "agent_id", "call_id", "phone_normalized",
+        )
+
+    @api.model
+    def _crm_add_server_values(self, vals_list):
+        """A new entry for a do-not-call number or customer is skipped, with the reason."""
+        vals_list = super()._crm_add_server_values(vals_list)
+        todo = [vals for vals in vals_list if vals.get("state", "pending") == "pending"]
+        if not todo:
+            return vals_list
+        lists = self.env["crm.call.list"].sudo().browse({vals.get("list_id") for vals in todo})
+        partners = self.env["res.partner"].sudo().browse(
+            {vals["partner_id"] for vals in todo if vals.get("partner_id")}
+        )
+        items = []
+        for vals in todo:
+            partner = partners.browse(vals.get("partner_id") or [])
+            company = lists.browse(vals.get("list_id") or []).company_id
+            items.append((partner, self._normalize(vals.get("phone"), partner, company)))
+        for vals, reason in zip(todo, self._do_not_call_reason_list(items), strict=True):
+            if reason:
+                vals.update(state="skipped", skip_reason=reason)
+        return vals_list
+
+    # do-not-call -----------------------------------------------------------
+
+    @api.model
+    def _do_not_call_reason_list(self, items):
+        """Why each ``(partner, normalized number)`` may not be called, or False: the
+        customer opted out, or the number is on the host's do-not-call list
+        (``phone.blacklist``). One query for all the numbers."""
+        numbers = list({number for __, number in items if number})
+        blacklisted = set(
+            self.env["phone.blacklist"].sudo().search([("number", "in", numbers)]).mapped(
+                "number")
+        ) if numbers else set()
+        reasons = []
+        for partner, number in items:
+            if partner and partner.sudo().crm_call_opt_out:
+                reasons.append(self.env._(
+                    "%(customer)s asked not to be called (Do Not Call).",
+                    customer=partner.sudo().display_name,
+                ))
+            elif number and number in blacklisted:
+                reasons.append(self.env._(
+                    "The number %(number)s is on the do-not-call list.", number=number,
+                ))
+            else:
+                reasons.append(False)
+        return reasons
+
+    def _do_not_call_reasons(self):
+        """``{entry id: reason}`` for the entries that may not be called now."""
+        reasons = self._do_not_call_reason_list(
+            [(entry.partner_id, entry.phone_normalized) for entry in self]
+        )
+        return {entry.id: reason for entry, reason in zip(self, reasons, strict=True) if reason}
+
+    # actions ---------------------------------------------------------------
+
+    def _check_own(self):
+        """An agent works the entries reserved for them; supervisors any entry."""
+        if self.env.su or self.env.user.has_group(
+            "crm_callcenter.group_crm_callcenter_supervisor"
+        ):
+            return
+        if any(entry.user_id != self.env.user for entry in self):
+            raise AccessError(self.env._("This entry is reserved for another agent."))
+
+    def action_dial(self):
+        """Call the entry's number: an outbound call for the user's agent, opened in its
+        form. Refused for a do-not-call number or customer."""
+        self.ensure_one()
+        self.check_access("read")
+        agent = self.env["crm.call.agent"]._crm_current_agent(self.company_id)
+        entry = self.sudo()
+        reason = entry._do_not_call_reasons().get(entry.id)
+        if reason:
+            raise UserError(self.env._("Not dialled: %(reason)s", reason=reason))
+        if entry.state == "pending":
+            entry._lock_pending()
+            entry.write({"state": "in_progress", "agent_id": agent.id})
+        elif entry.state != "in_progress":
+            raise UserError(self.env._(
+                "This entry is %(state)s: there is nothing to dial.",
+                state=dict(self._fields["state"]._description_selection(self.env))[
+                    entry.state],
+            ))
+        else:
+            self._check_own()
+        call = entry.call_id
+        if not call or call.state not in ("queued", "ringing", "in_progress"):
+            call = self.env["crm.call"].sudo().create({
+                "direction": "outbound",
+                "phone": entry.phone,
+                "partner_id": entry.partner_id.id,
+                "agent_id": entry.agent_id.id or agent.id,
+                "state": "ringing",
+                "date_start": fields.Datetime.now(),
+                "campaign_id": entry.list_id.campaign_id.id,
+                "company_id": entry.company_id.id,
+                "routing_rule": "outbound",
+                "routing_reason": self.env._("Call list %(list)s", list=entry.list_id.name),
+            })
+            entry.call_id = call
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.call",
+            "res_id": call.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
+    def _lock_pending(self):
+        """Lock the pending entry, or refuse when another agent holds it."""
+        self.ensure_one()
+        self.flush_recordset(["state"])
+        self.env.cr.execute(SQL(
+            "SELECT id FROM crm_call_list_entry WHERE id = %s AND state = 'pending' "
+            "FOR UPDATE SKIP LOCKED", self.id,
+        ))
+        if not self.env.cr.fetchone():
+            raise UserError(self.env._("Another agent is calling this entry."))
+
+    def action_record_outcome(self):
+        self.ensure_one()
+        self._check_own()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Dial Outcome"),
+            "res_model": "crm.call.list.outcome.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_entry_id": self.id},
+        }
+
+    def _record_outcome(self, outcome, note=None, now=None):
+        """The dial result of the entry in progress: its call gets the outcome, the
+        entry is done, retried, failed or skipped as the outcome's action says."""
+        self.ensure_one()
+        self.check_access("read")
+        self._check_own()
+        entry = self.sudo()
+        if entry.state != "in_progress":
+            raise UserError(self.env._("Reserve or dial the entry before recording its outcome."))
+        now = now or fields.Datetime.now()
+        call = entry.call_id
+        if call:
+            call_vals = {"outcome_id": outcome.id}
+            if call.state in ("queued", "ringing", "in_progress"):
+                call_vals.update(state="done", date_end=now)
+            if note:
+                call_vals["note"] = f"{call.note}\n{note}" if call.note else note
+            call.write(call_vals)
+        attempts = entry.attempt_count + 1
+        vals = {
+            "attempt_count": attempts, "date_last_attempt": now, "outcome_id": outcome.id,
+        }
+        if note:
+            vals["note"] = f"{entry.note}\n{note}" if entry.note else note
+        action = outcome.action
+        if action == "retry":
+            if attempts >= entry.list_id.max_attempts:
+                vals.update(state="failed", skip_reason=self.env._(
+                    "No result after %(count)s attempts.", count=attempts,
+                ))
+            else:
+                vals.update(
+                    state="pending", agent_id=False,
+                    date_next_attempt=now + timedelta(hours=entry.list_id.retry_delay_hours),
+                )
+        elif action == "stop":
+            vals.update(state="failed", skip_reason=outcome.name)
+        elif action == "do_not_call":
+            entry.write(vals)
+            entry._add_to_do_not_call(outcome)
+            return True
+        else:
+            vals["state"] = "done"
+        entry.write(vals)
+        return True
+
+    def _add_to_do_not_call(self, outcome):
+        """Put the number on the host's do-not-call list, and skip this entry and the
+        other pending entries of that number."""
+        self.ensure_one()
+        number = self.phone_normalized or self.phone
+        self.env["phone.blacklist"].sudo()._add([number], message=self.env._(
+            "Asked not to be called (%(outcome)s) on the call list %(list)s.",
+            outcome=outcome.name, list=self.list_id.name,
+        ))
+        reason = self.env._("The number %(number)s is on the do-not-call list.", number=number)
+        others = self.sudo().search([
+            ("phone_normalized", "=", number), ("state", "=", "pending"),
+            ("id", "!=", self.id),
+        ])
+        (self | others).write({"state": "skipped", "skip_reason": reason})
