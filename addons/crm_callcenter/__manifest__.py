@@ -23,6 +23,8 @@
         "views/crm_cti_endpoint_views.xml",
         "views/crm_call_list_views.xml",
         "views/crm_call_list_entry_views.xml",
+        "views/crm_lead_views.xml",
+        "report/crm_call_report_views.xml",
         "views/res_partner_views.xml",
         "wizards/crm_call_list_outcome_wizard_views.xml",
         "views/crm_callcenter_menus.xml",
@@ -30,6 +32,14 @@
     "demo": [
         "demo/crm_callcenter_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "crm_callcenter/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "crm_callcenter/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": True,
 }

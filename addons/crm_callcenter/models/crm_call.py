@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from .phone import normalize_phone
 
@@ -312,9 +313,10 @@ class CrmCall(models.Model):
         vals = {"date_queued": now}
 
         def available(domain):
-            return Agent.search(domain + [
+            agent = Agent.search(domain + [
                 ("state", "=", "available"), ("company_id", "=", company.id),
             ], limit=1)
+            return self._acd_claim(agent)
 
         if partner and (queue.route_complaint_owner or queue.route_complaint_team):
             complaint = self.env["crm.complaint"].search([
@@ -371,6 +373,10 @@ class CrmCall(models.Model):
                 rule = "key_account"
                 reasons.append(self.env._("Key customer: offered to key-account agents first."))
         agent = queue._acd_pick(agents, now)
+        while agent and not self._acd_claim(agent):
+            # a call ringing at the same moment took them: the next one by the strategy
+            agents -= agent
+            agent = queue._acd_pick(agents, now)
         if agent:
             reasons.append(self.env._(
                 "Queue %(queue)s (%(strategy)s): offered to %(agent)s.",
@@ -389,6 +395,18 @@ class CrmCall(models.Model):
             return self._acd_overflow(now)
         return {"type": "queue", "position": self._acd_position()}
 
+    def _acd_claim(self, agent):
+        """``agent`` if no other call is being offered to them at this moment (their
+        row locked until the offer commits; skipped when another transaction holds
+        it), else no agent: two calls ringing at once never wait for each other."""
+        if not agent:
+            return agent
+        self.env.cr.execute(SQL(
+            "SELECT id FROM crm_call_agent WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
+            agent.id,
+        ))
+        return agent if self.env.cr.rowcount else agent.browse()
+
     def _acd_write(self, vals, reasons):
         if reasons:
             previous = self.routing_reason
@@ -399,8 +417,33 @@ class CrmCall(models.Model):
     def _acd_offer(self, agent, rule, reasons, vals, now):
         vals.update(state="ringing", agent_id=agent.id, routing_rule=rule)
         self._acd_write(vals, reasons)
-        agent.write({"state": "busy", "date_state": now, "date_last_offered": now})
+        agent.with_context(crm_agent_state_notified=True).write(
+            {"state": "busy", "date_state": now, "date_last_offered": now},
+        )
+        agent._crm_notify_state(self)
+        self._crm_screen_pop(agent)
         return {"type": "agent", "extension": agent.extension}
+
+    def _crm_screen_pop(self, agent):
+        """The screen-pop: the web clients of the agent the call rings for show who
+        calls, with buttons to open the caller's record and the call (the host's bus,
+        on the agent's user's partner: only that user receives it)."""
+        self.ensure_one()
+        agent.user_id.partner_id._bus_send(
+            "crm_callcenter/screen_pop", self._crm_screen_pop_payload(agent),
+        )
+
+    def _crm_screen_pop_payload(self, agent):
+        self.ensure_one()
+        return {
+            "call_id": self.id,
+            "agent_id": agent.id,
+            "phone": self.phone or "",
+            "partner_id": self.partner_id.id or False,
+            "partner_name": self.partner_id.display_name or "",
+            "customer_tier": self.commercial_partner_id.customer_tier or False,
+            "queue": self.queue_id.name or "",
+        }
 
     def _acd_overflow(self, now=None):
         """The call waited past its queue's maximum: to the overflow queue, or to

@@ -8,6 +8,8 @@ AGENT_STATES = [
     ("wrap_up", "Wrap-up"),
     ("away", "Away"),
 ]
+# what the agent chooses; busy and wrap-up come from the calls
+SWITCHABLE_STATES = ("available", "away", "offline")
 
 
 class CrmCallAgent(models.Model):
@@ -90,6 +92,13 @@ class CrmCallAgent(models.Model):
 
     # actions ---------------------------------------------------------------
 
+    def write(self, vals):
+        result = super().write(vals)
+        if "state" in vals and not self.env.context.get("crm_agent_state_notified"):
+            # the agent's state switcher follows the PBX's changes live
+            self._crm_notify_state()
+        return result
+
     def _check_may_switch(self):
         """An agent switches their own state; supervisors switch anyone's."""
         if self.env.su or self.env.user.has_group(
@@ -98,6 +107,11 @@ class CrmCallAgent(models.Model):
             return
         if any(agent.user_id != self.env.user for agent in self):
             raise AccessError(self.env._("You can only change your own agent state."))
+        # busy means in a call: the PBX frees the agent when the call ends
+        if self.filtered(lambda agent: agent.state == "busy").sudo()._crm_open_call_map():
+            raise UserError(self.env._(
+                "You are in a call: your state changes when the call ends.",
+            ))
 
     def _set_state(self, state):
         self._check_may_switch()
@@ -119,6 +133,73 @@ class CrmCallAgent(models.Model):
 
     def action_set_offline(self):
         self._set_state("offline")
+
+    # state switcher (web client systray) -------------------------------------
+
+    @api.model
+    def get_my_agent_state(self):
+        """The current user's agent in the current company, as the state switcher
+        shows it; ``False`` for a user who is not an agent there."""
+        agent = self.sudo().search([
+            ("user_id", "=", self.env.uid), ("company_id", "=", self.env.company.id),
+        ], limit=1)
+        return agent._crm_switcher_info() if agent else False
+
+    @api.model
+    def set_my_agent_state(self, state):
+        """The state switcher's buttons: the current user's own agent only, to one of
+        the states an agent chooses (ending a wrap-up is choosing *available*)."""
+        if state not in SWITCHABLE_STATES:
+            raise UserError(self.env._(
+                "An agent can only switch to available, away or offline; the other states "
+                "come from the calls.",
+            ))
+        agent = self._crm_current_agent(self.env.company)
+        getattr(agent.with_env(self.env), f"action_set_{state}")()
+        return agent._crm_switcher_info()
+
+    def _crm_open_call_map(self):
+        """{agent id: their open call (ringing or in progress)}, in one query."""
+        if not self:
+            return {}
+        calls = self.env["crm.call"].sudo().search([
+            ("agent_id", "in", self.ids), ("state", "in", ("ringing", "in_progress")),
+        ], order="date_start desc, id desc")
+        result = {}
+        for call in calls:
+            result.setdefault(call.agent_id.id, call)
+        return result
+
+    def _crm_switcher_info(self, call=None):
+        """The agent as the state switcher shows it; ``call``: their open call, when
+        the caller knows it already."""
+        self.ensure_one()
+        if call is None:
+            call = self._crm_open_call_map().get(self.id)
+        return {
+            "id": self.id,
+            "company_id": self.company_id.id,
+            "state": self.state,
+            "extension": self.extension,
+            "date_state": fields.Datetime.to_string(self.date_state) or False,
+            "call": {
+                "id": call.id, "name": call.display_name, "state": call.state,
+                # a page (re)loaded while the call rings pops it again
+                "popup": call._crm_screen_pop_payload(self) if call.state == "ringing"
+                and call.direction == "inbound" else False,
+            } if call else False,
+        }
+
+    def _crm_notify_state(self, call=None):
+        """Tell each agent's user (their web clients, on the bus) their new state."""
+        agents = self.sudo()
+        calls = {agent.id: call for agent in agents} if call is not None \
+            else agents._crm_open_call_map()
+        for agent in agents:
+            agent.user_id.partner_id._bus_send(
+                "crm_callcenter/agent_state",
+                agent._crm_switcher_info(calls.get(agent.id) or agent.env["crm.call"]),
+            )
 
     def action_view_calls(self):
         self.ensure_one()

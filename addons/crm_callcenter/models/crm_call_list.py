@@ -49,6 +49,11 @@ class CrmCallList(models.Model):
         string="Retry Delay (hours)", default=4.0, required=True,
         help="Hours to wait before calling again after no answer, busy or call back later.",
     )
+    reservation_timeout_minutes = fields.Integer(
+        string="Release Reservations After (min)", default=60, required=True,
+        help="An entry an agent reserved and left in progress longer than this goes back "
+        "to pending, for any agent to call (0: never).",
+    )
     state = fields.Selection(
         LIST_STATES, required=True, default="draft", index=True, tracking=True, copy=False,
     )
@@ -73,6 +78,8 @@ class CrmCallList(models.Model):
          "A call list needs at least one attempt per entry."),
         ("retry_delay_positive", "CHECK(retry_delay_hours >= 0)",
          "The retry delay cannot be negative."),
+        ("reservation_timeout_positive", "CHECK(reservation_timeout_minutes >= 0)",
+         "The reservation timeout cannot be negative."),
     ]
 
     @api.depends("entry_ids.state")
@@ -238,5 +245,5 @@ class CrmCallList(models.Model):
                 entry.write({"state": "skipped", "skip_reason": reason})
                 Entry.flush_model(["state"])
                 continue
-            entry.write({"state": "in_progress", "agent_id": agent.id})
+            entry.write({"state": "in_progress", "agent_id": agent.id, "date_reserved": now})
             return entry

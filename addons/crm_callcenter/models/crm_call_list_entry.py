@@ -1,3 +1,4 @@
+import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -5,6 +6,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from .phone import normalize_phone
+
+_logger = logging.getLogger(__name__)
 
 ENTRY_STATES = [
     ("pending", "Pending"),
@@ -45,6 +48,11 @@ class CrmCallListEntry(models.Model):
         help="The entry is not offered before this time (empty: at once).",
     )
     date_last_attempt = fields.Datetime(string="Last Attempt", readonly=True, copy=False)
+    date_reserved = fields.Datetime(
+        string="Reserved On", readonly=True, copy=False,
+        help="When an agent took the entry; left in progress too long, it goes back to "
+        "pending (see the call list's reservation timeout).",
+    )
     outcome_id = fields.Many2one(
         "crm.call.outcome", string="Last Outcome", readonly=True, copy=False,
     )
@@ -77,7 +85,7 @@ class CrmCallListEntry(models.Model):
         return (
             *super()._crm_server_fields(),
             "state", "skip_reason", "attempt_count", "date_next_attempt", "date_last_attempt",
-            "outcome_id", "agent_id", "call_id", "phone_normalized",
+            "outcome_id", "agent_id", "call_id", "phone_normalized", "date_reserved",
         )
 
     @api.model
@@ -158,7 +166,8 @@ class CrmCallListEntry(models.Model):
             raise UserError(self.env._("Not dialled: %(reason)s", reason=reason))
         if entry.state == "pending":
             entry._lock_pending()
-            entry.write({"state": "in_progress", "agent_id": agent.id})
+            entry.write({"state": "in_progress", "agent_id": agent.id,
+                         "date_reserved": fields.Datetime.now()})
         elif entry.state != "in_progress":
             raise UserError(self.env._(
                 "This entry is %(state)s: there is nothing to dial.",
@@ -169,18 +178,12 @@ class CrmCallListEntry(models.Model):
             self._check_own()
         call = entry.call_id
         if not call or call.state not in ("queued", "ringing", "in_progress"):
-            call = self.env["crm.call"].sudo().create({
-                "direction": "outbound",
-                "phone": entry.phone,
-                "partner_id": entry.partner_id.id,
-                "agent_id": entry.agent_id.id or agent.id,
-                "state": "ringing",
-                "date_start": fields.Datetime.now(),
-                "campaign_id": entry.list_id.campaign_id.id,
-                "company_id": entry.company_id.id,
-                "routing_rule": "outbound",
-                "routing_reason": self.env._("Call list %(list)s", list=entry.list_id.name),
-            })
+            call = self.env["crm.cti.endpoint"]._crm_dial(
+                entry.company_id, entry.phone, entry.partner_id, {
+                    "campaign_id": entry.list_id.campaign_id.id,
+                    "routing_reason": self.env._("Call list %(list)s", list=entry.list_id.name),
+                }, agent=entry.agent_id or agent, keep_open=True,
+            )
             entry.call_id = call
         return {
             "type": "ir.actions.act_window",
@@ -228,11 +231,15 @@ class CrmCallListEntry(models.Model):
         call = entry.call_id
         if call:
             call_vals = {"outcome_id": outcome.id}
-            if call.state in ("queued", "ringing", "in_progress"):
+            closing = call.state in ("queued", "ringing", "in_progress")
+            if closing:
                 call_vals.update(state="done", date_end=now)
             if note:
                 call_vals["note"] = f"{call.note}\n{note}" if call.note else note
             call.write(call_vals)
+            if closing:
+                # the PBX's later "ended" finds the call done: the agent is free now
+                self.env["crm.cti.endpoint"].sudo()._cti_release(call, now)
         attempts = entry.attempt_count + 1
         vals = {
             "attempt_count": attempts, "date_last_attempt": now, "outcome_id": outcome.id,
@@ -247,7 +254,7 @@ class CrmCallListEntry(models.Model):
                 ))
             else:
                 vals.update(
-                    state="pending", agent_id=False,
+                    state="pending", agent_id=False, date_reserved=False,
                     date_next_attempt=now + timedelta(hours=entry.list_id.retry_delay_hours),
                 )
         elif action == "stop":
@@ -276,3 +283,36 @@ class CrmCallListEntry(models.Model):
             ("id", "!=", self.id),
         ])
         (self | others).write({"state": "skipped", "skip_reason": reason})
+
+    @api.model
+    def _cron_release_stuck_entries(self, now=None):
+        """Entries an agent reserved and left in progress longer than their list's
+        reservation timeout go back to pending, for any agent to call; an entry whose
+        call is being talked right now stays. One query, whatever the number of lists.
+
+        :return: the released entries
+        """
+        now = now or fields.Datetime.now()
+        self.flush_model(["state", "date_reserved", "call_id", "list_id"])
+        self.env["crm.call.list"].flush_model(["reservation_timeout_minutes"])
+        self.env["crm.call"].flush_model(["state"])
+        self.env.cr.execute(SQL(
+            """
+            SELECT entry.id
+              FROM crm_call_list_entry entry
+              JOIN crm_call_list list ON list.id = entry.list_id
+              LEFT JOIN crm_call call ON call.id = entry.call_id
+             WHERE entry.state = 'in_progress'
+               AND list.reservation_timeout_minutes > 0
+               AND COALESCE(entry.date_reserved, entry.write_date)
+                   < %(now)s - make_interval(mins => list.reservation_timeout_minutes)
+               AND (call.id IS NULL OR call.state != 'in_progress')
+               FOR UPDATE OF entry SKIP LOCKED
+            """,
+            now=now,
+        ))
+        entries = self.sudo().browse(row[0] for row in self.env.cr.fetchall())
+        if entries:
+            entries.write({"state": "pending", "agent_id": False, "date_reserved": False})
+            _logger.info("Released %s call list entries reserved for too long", len(entries))
+        return entries

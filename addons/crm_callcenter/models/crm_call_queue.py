@@ -1,5 +1,7 @@
 from datetime import datetime, time
 
+import pytz
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -87,6 +89,36 @@ class CrmCallQueue(models.Model):
         "available.",
     )
     waiting_count = fields.Integer(string="Waiting", compute="_compute_waiting_count")
+    service_level_target = fields.Float(
+        string="Service Level Goal (%)", default=80.0,
+        help="Share of the calls to answer within the service level target seconds; the "
+        "wallboard shows the queue in red below it (e.g. 80% within 20 s).",
+    )
+    # wallboard: live figures, computed when read
+    longest_wait_seconds = fields.Integer(
+        string="Longest Wait (s)", compute="_compute_wallboard",
+        help="How long the call waiting longest has been waiting.",
+    )
+    longest_wait_display = fields.Char(string="Longest Wait", compute="_compute_wallboard")
+    agent_available_count = fields.Integer(string="Available", compute="_compute_wallboard")
+    agent_busy_count = fields.Integer(
+        string="Busy", compute="_compute_wallboard", help="On a call or in wrap-up.")
+    agent_away_count = fields.Integer(string="Away", compute="_compute_wallboard")
+    today_offered_count = fields.Integer(string="Offered Today", compute="_compute_wallboard")
+    today_handled_count = fields.Integer(string="Handled Today", compute="_compute_wallboard")
+    today_abandoned_count = fields.Integer(
+        string="Abandoned Today", compute="_compute_wallboard")
+    today_service_level = fields.Float(
+        string="Service Level Today (%)", compute="_compute_wallboard",
+        help="Calls answered within the target seconds today, out of today's offered calls "
+        "no longer waiting.",
+    )
+    today_has_service_level = fields.Boolean(compute="_compute_wallboard")
+    service_level_goal_display = fields.Char(string="Goal", compute="_compute_wallboard")
+    today_below_target = fields.Boolean(
+        string="Below Goal", compute="_compute_wallboard",
+        help="Today's service level is below the queue's goal.",
+    )
 
     _sql_constraints = [
         ("code_company_uniq", "unique(code, company_id)",
@@ -94,6 +126,9 @@ class CrmCallQueue(models.Model):
         ("numbers_positive",
          "CHECK(service_level_seconds >= 0 AND max_wait_seconds >= 0)",
          "Service level and maximum wait cannot be negative."),
+        ("service_level_target_percent",
+         "CHECK(service_level_target >= 0 AND service_level_target <= 100)",
+         "The service level goal is a percentage, from 0 to 100."),
     ]
 
     def _compute_waiting_count(self):
@@ -102,6 +137,64 @@ class CrmCallQueue(models.Model):
         ))
         for queue in self:
             queue.waiting_count = counts.get(queue, 0)
+
+    def _today_start(self, now):
+        """Midnight of the user's day of ``now`` (UTC, naive)."""
+        tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
+        local = pytz.utc.localize(now).astimezone(tz)
+        midnight = tz.localize(datetime.combine(local.date(), time.min))
+        return midnight.astimezone(pytz.utc).replace(tzinfo=None)
+
+    def _wallboard_now(self):
+        # a fixed moment for tests; the figures are only shown, never stored
+        return self.env.context.get("crm_wallboard_now") or fields.Datetime.now()
+
+    def _compute_wallboard(self):
+        """The wallboard's figures of the queues: a constant number of queries.
+        They count every call of the queue, whoever reads them."""
+        now = self._wallboard_now()
+        Call = self.env["crm.call"].sudo()
+        oldest = dict(Call._read_group(
+            [("queue_id", "in", self.ids), ("state", "=", "queued")],
+            ["queue_id"], ["date_queued:min"],
+        ))
+        today = {
+            queue: figures for queue, *figures in self.env["crm.call.report"].sudo()._read_group(
+                [("queue_id", "in", self.ids), ("date", ">=", self._today_start(now)),
+                 ("date", "<=", now)],
+                ["queue_id"],
+                ["offered_count:sum", "handled_count:sum", "abandoned_count:sum",
+                 "sl_base_count:sum", "service_level:avg"],
+            )
+        }
+        agents = dict(self.env["crm.call.agent"].sudo()._read_group(
+            [("queue_ids", "in", self.ids)], ["queue_ids"], ["id:array_agg"],
+        )) if self.ids else {}
+        states = {agent.id: agent.state for agent in self.env["crm.call.agent"].sudo().browse(
+            {agent_id for ids in agents.values() for agent_id in ids}
+        )}
+        for queue in self:
+            since = oldest.get(queue._origin)
+            wait = Call._seconds(since, now) if since else 0
+            queue.longest_wait_seconds = wait
+            queue.longest_wait_display = f"{wait // 60:02d}:{wait % 60:02d}"
+            agent_states = [states[agent_id] for agent_id in agents.get(queue._origin, [])]
+            queue.agent_available_count = agent_states.count("available")
+            queue.agent_busy_count = agent_states.count("busy") + agent_states.count("wrap_up")
+            queue.agent_away_count = agent_states.count("away")
+            offered, handled, abandoned, finished, level = today.get(
+                queue._origin, (0, 0, 0, 0, None))
+            queue.today_offered_count = offered
+            queue.today_handled_count = handled
+            queue.today_abandoned_count = abandoned
+            queue.today_has_service_level = bool(finished)
+            queue.today_service_level = level or 0.0
+            queue.today_below_target = bool(finished) and (level or 0.0) < \
+                queue.service_level_target
+            queue.service_level_goal_display = self.env._(
+                "%(percent)s%% answered within %(seconds)s s",
+                percent=round(queue.service_level_target), seconds=queue.service_level_seconds,
+            )
 
     @api.constrains("overflow_action", "overflow_queue_id")
     def _check_overflow_queue(self):
@@ -113,6 +206,18 @@ class CrmCallQueue(models.Model):
                     "Queue %(queue)s overflows to another queue: choose one other than "
                     "itself.", queue=queue.name,
                 ))
+
+    def action_view_wallboard_calls(self):
+        """The queue's calls of today, from the wallboard."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_callcenter.crm_call_action")
+        action["domain"] = [
+            ("queue_id", "=", self.id),
+            ("date_start", ">=", fields.Datetime.to_string(
+                self._today_start(self._wallboard_now()))),
+        ]
+        action["context"] = {}
+        return action
 
     # ACD -------------------------------------------------------------------
 

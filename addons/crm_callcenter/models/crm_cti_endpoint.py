@@ -1,13 +1,25 @@
 import hashlib
+import logging
 import secrets
+import uuid
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import requests
 
 from odoo import api, fields, models
-from odoo.tools import consteq
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, consteq
+
+from .phone import normalize_phone
+
+_logger = logging.getLogger(__name__)
 
 EVENTS = ("ringing", "answered", "ended", "missed")
 DIRECTIONS = ("inbound", "outbound")
 MAX_TEXT = 128
+# seconds to connect to the PBX and to get its answer to a dial request
+ORIGINATE_TIMEOUT = (3, 5)
 
 
 class CtiError(Exception):
@@ -50,10 +62,36 @@ class CrmCtiEndpoint(models.Model):
         help="Inbound calls without a queue enter this menu first.",
     )
     date_last_event = fields.Datetime(string="Last Event", readonly=True, copy=False)
+    originate_url = fields.Char(
+        string="Dial Request URL",
+        help="Click-to-dial: the PBX's web address that places a call. Empty: the agent "
+        "dials by hand and the call is only logged.",
+    )
+    originate_secret = fields.Char(
+        string="Dial Request Secret", copy=False,
+        groups="crm_callcenter.group_crm_callcenter_manager",
+        help="Sent as 'Authorization: Bearer <secret>' with every dial request, for the PBX "
+        "to check that the request comes from the CRM. Unlike the token above, the CRM "
+        "must send it, so it is kept as given: use a secret made for this purpose only.",
+    )
 
     @api.model
     def _crm_server_fields(self):
         return (*super()._crm_server_fields(), "token_hash", "token_hint", "date_last_event")
+
+    @api.constrains("originate_url")
+    def _check_originate_url(self):
+        for endpoint in self.filtered("originate_url"):
+            try:
+                parts = urlsplit(endpoint.originate_url.strip())
+            except ValueError:
+                parts = None
+            if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValidationError(self.env._(
+                    "The dial request URL of %(endpoint)s must be a web address starting with "
+                    "https:// (or http://), e.g. https://pbx.example.com/originate.",
+                    endpoint=endpoint.name,
+                ))
 
     def action_generate_token(self):
         """A new token, shown once; only its hash is kept."""
@@ -88,6 +126,115 @@ class CrmCtiEndpoint(models.Model):
         return endpoint.with_company(endpoint.company_id).with_context(
             allowed_company_ids=endpoint.company_id.ids,
         )
+
+    # click-to-dial -----------------------------------------------------------
+
+    @api.model
+    def _crm_dial(self, company, phone, partner=None, values=None, agent=None,
+                  keep_open=False):
+        """Click-to-dial: the outbound call of the current user's agent (or of
+        ``agent``) to ``phone``.
+
+        When the company has an endpoint with a dial request URL, the PBX is asked to
+        place the call: it is ringing, the agent busy, and the PBX's events (with the
+        call's ``external_id``) complete it and free the agent. Without one, the agent
+        dials by hand: the call is only logged (done at once, or ringing until its
+        dial result is recorded when ``keep_open``), and the agent's state is left
+        as it is, for nothing would free them.
+
+        Refused to users who are not call center agents, for a number or a customer
+        on the do-not-call list, and when the PBX does not take the request: the
+        error is raised before the transaction commits, so nothing is left behind
+        (no call, the agent's state and a call list entry as they were).
+
+        :param values: more values of the call (``campaign_id``, ``lead_id``,
+            ``routing_reason``)
+        :return: the call (``sudo``)
+        """
+        if not self.env.su and not self.env.user.has_group(
+            "crm_callcenter.group_crm_callcenter_agent"
+        ):
+            raise AccessError(self.env._("Only call center agents can dial customers."))
+        partner = (partner or self.env["res.partner"]).sudo()
+        agent = agent or self.env["crm.call.agent"]._crm_current_agent(company)
+        phone = (phone or "").strip()
+        if not phone:
+            raise UserError(self.env._(
+                "%(customer)s has no phone number to call.",
+                customer=partner.display_name or self.env._("The customer"),
+            ))
+        number = normalize_phone(self.env, phone, partner.country_id or company.country_id)
+        reason = self.env["crm.call.list.entry"]._do_not_call_reason_list([(partner, number)])[0]
+        if reason:
+            raise UserError(self.env._("Not dialled: %(reason)s", reason=reason))
+        endpoint = self.sudo().search([
+            ("company_id", "=", company.id), ("originate_url", "!=", False),
+        ], limit=1)
+        now = fields.Datetime.now()
+        call = self.env["crm.call"].sudo().with_company(company).create({
+            "direction": "outbound",
+            "phone": phone,
+            "partner_id": partner.id,
+            "agent_id": agent.id,
+            "state": "ringing" if endpoint or keep_open else "done",
+            "date_start": now,
+            "company_id": company.id,
+            "routing_rule": "outbound",
+            # the PBX reports the call's events under this id
+            "external_id": f"crm-{uuid.uuid4().hex}",
+            "cti_endpoint_id": endpoint.id,
+            **(values or {}),
+        })
+        if endpoint:
+            agent.sudo()._write_state("busy", now)
+            endpoint._crm_originate(call, number or phone)
+        return call
+
+    def _crm_originate(self, call, number):
+        """Post the dial request of ``call`` to the PBX; a clear error when the PBX
+        cannot be reached or refuses it."""
+        self.ensure_one()
+        body = {
+            "call_id": call.external_id,
+            "extension": call.agent_id.extension,
+            "number": number,
+            "phone": call.phone,
+            "crm_call": call.id,
+            "partner": {"id": call.partner_id.id, "name": call.partner_id.name}
+            if call.partner_id else None,
+            "campaign": call.campaign_id.name or None,
+            "timestamp": call.date_start.replace(tzinfo=UTC).isoformat(),
+        }
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self.originate_secret:
+            headers["Authorization"] = f"Bearer {self.originate_secret}"
+        try:
+            response = requests.post(
+                self.originate_url, json=body, headers=headers, timeout=ORIGINATE_TIMEOUT,
+                allow_redirects=False,
+            )
+        except requests.Timeout:
+            _logger.warning("Dial request of call %s to %s timed out", call.id, self.name)
+            raise UserError(self.env._(
+                "The PBX %(endpoint)s did not answer the dial request in time: the call was "
+                "not placed. Try again, or dial the number by hand.", endpoint=self.name,
+            )) from None
+        except requests.RequestException as error:
+            _logger.warning("Dial request of call %s to %s failed: %s", call.id, self.name, error)
+            raise UserError(self.env._(
+                "The PBX %(endpoint)s cannot be reached: the call was not placed (%(error)s).",
+                endpoint=self.name, error=type(error).__name__,
+            )) from None
+        if not 200 <= response.status_code < 300:
+            _logger.warning("Dial request of call %s refused by %s: HTTP %s %s", call.id,
+                            self.name, response.status_code, response.text[:200])
+            raise UserError(self.env._(
+                "The PBX %(endpoint)s refused the dial request (HTTP %(status)s): the call "
+                "was not placed. %(detail)s",
+                endpoint=self.name, status=response.status_code,
+                detail=response.text[:200],
+            ))
+        return True
 
     # payload ---------------------------------------------------------------
 
@@ -157,8 +304,27 @@ class CrmCtiEndpoint(models.Model):
                 raise CtiError(404, "unknown_call", f"No call '{external_id}'.")
             getattr(self, f"_cti_{event}")(call, moment, agent)
             answer = self._cti_answer(call)
-        self.sudo().date_last_event = fields.Datetime.now()
+        self._cti_stamp_last_event()
         return answer
+
+    def _cti_stamp_last_event(self):
+        """Note when the PBX last spoke, at most once a minute and never waiting for
+        the row: every event of the endpoint would otherwise update the same row, and
+        simultaneous events would conflict on it (serialization failures, retries)
+        for a figure that only tells an admin the link is alive."""
+        self.env.cr.execute(SQL(
+            """
+            UPDATE crm_cti_endpoint SET date_last_event = now() AT TIME ZONE 'UTC'
+             WHERE id = (SELECT id FROM crm_cti_endpoint
+                          WHERE id = %(id)s
+                            AND (date_last_event IS NULL OR date_last_event
+                                 < now() AT TIME ZONE 'UTC' - interval '1 minute')
+                          FOR UPDATE SKIP LOCKED)
+            """,
+            id=self.id,
+        ))
+        if self.env.cr.rowcount:
+            self.invalidate_recordset(["date_last_event"])
 
     def _cti_answer(self, call):
         partner = call.partner_id
@@ -287,6 +453,6 @@ class CrmCtiEndpoint(models.Model):
             return {"call": call.id, "step": {"type": "routed",
                                               "route": call._acd_current_route()}}
         step = menu._ivr_step(digits, call)
-        self.sudo().date_last_event = fields.Datetime.now()
+        self._cti_stamp_last_event()
         return {"call": call.id, "step": step}
 

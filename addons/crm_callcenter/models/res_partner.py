@@ -51,6 +51,19 @@ class ResPartner(models.Model):
             "|", ("company_id", "=", False), ("company_id", "=", company.id),
         ], order="id", limit=1)
 
+    def action_crm_dial(self):
+        """Click-to-dial the customer's phone (else their mobile): the outbound call,
+        opened in its form."""
+        self.ensure_one()
+        self.check_access("read")
+        call = self.env["crm.cti.endpoint"]._crm_dial(
+            self.company_id or self.env.company, self.phone or self.mobile, self, {
+                "routing_reason": self.env._("Dialled from the customer %(customer)s.",
+                                             customer=self.display_name),
+            },
+        )
+        return call._open(call)
+
     def action_view_crm_calls(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("crm_callcenter.crm_call_action")

@@ -6,3 +6,9 @@ from . import test_cti_http
 from . import test_security
 from . import test_outbound
 from . import test_outbound_concurrency
+from . import test_click_to_dial
+from . import test_call_report
+from . import test_reservation_release
+from . import test_screen_pop
+from . import test_tours
+from . import test_routing_concurrency

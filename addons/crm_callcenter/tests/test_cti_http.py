@@ -74,6 +74,29 @@ class TestCtiOverHttp(CallcenterSetup, HttpCase):
         self.assertEqual(call.agent_id, self.agent_a)
         self.assertEqual(self.agent_b.state, "available", "no second offer")
 
+    def test_last_event_noted_at_most_once_a_minute(self):
+        self.assertFalse(self.endpoint.date_last_event)
+        self._available(self.agent_a)
+        self._ring()
+        self.endpoint.invalidate_recordset()
+        first = self.endpoint.date_last_event
+        self.assertTrue(first, "the endpoint shows when the PBX last spoke")
+        self.env.cr.execute(
+            "UPDATE crm_cti_endpoint SET date_last_event = date_last_event - interval '30 seconds'"
+            " WHERE id = %s", [self.endpoint.id])
+        self.endpoint.invalidate_recordset()
+        half_minute_ago = self.endpoint.date_last_event
+        self._event("answered", agent="701")
+        self.endpoint.invalidate_recordset()
+        self.assertEqual(self.endpoint.date_last_event, half_minute_ago,
+                         "not written again within the minute")
+        self.env.cr.execute(
+            "UPDATE crm_cti_endpoint SET date_last_event = date_last_event - interval '2 hours'"
+            " WHERE id = %s", [self.endpoint.id])
+        self._event("ended", when="2025-03-03T09:05:20Z")
+        self.endpoint.invalidate_recordset()
+        self.assertEqual(self.endpoint.date_last_event, first)
+
     def test_caller_hangs_up_while_queued(self):
         status, body = self._ring()
         self.assertEqual(body["route"], {"type": "queue", "position": 1})

@@ -1,0 +1,150 @@
+/** @odoo-module **/
+
+import { reactive } from "@odoo/owl";
+import { _t } from "@web/core/l10n/translation";
+import { registry } from "@web/core/registry";
+import { user } from "@web/core/user";
+
+export const AGENT_STATES = {
+    offline: { label: _t("Offline"), icon: "fa-power-off" },
+    available: { label: _t("Available"), icon: "fa-phone" },
+    busy: { label: _t("Busy"), icon: "fa-phone" },
+    wrap_up: { label: _t("Wrap-up"), icon: "fa-pencil" },
+    away: { label: _t("Away"), icon: "fa-coffee" },
+};
+
+/**
+ * The call center agent in the web client: their state (for the systray switcher)
+ * and the screen-pop of the calls the ACD rings them for. Both come live from the
+ * server on the host's bus; nothing is loaded for users who are not agents.
+ *
+ * A screen-pop is a sticky notification rather than a form that opens by itself:
+ * the agent may be typing in another record when the phone rings. It shows who
+ * calls and offers to open the caller's record (the call when the caller is not
+ * known) or the call; it closes when the call is over.
+ */
+export const crmCallcenterAgentService = {
+    dependencies: ["action", "bus_service", "notification", "orm"],
+
+    start(env, { action, bus_service: bus, notification, orm }) {
+        const state = reactive({ agent: false, loaded: false, switching: false });
+        /** call id -> close function of its screen-pop */
+        const pops = new Map();
+
+        function closePops(keepCallId) {
+            for (const [callId, close] of pops) {
+                if (callId !== keepCallId) {
+                    close();
+                }
+            }
+        }
+
+        function applyAgent(info) {
+            state.agent = info || false;
+            closePops(info && info.call ? info.call.id : false);
+        }
+
+        function openRecord(resModel, resId) {
+            return action.doAction({
+                type: "ir.actions.act_window",
+                res_model: resModel,
+                res_id: resId,
+                views: [[false, "form"]],
+                target: "current",
+            });
+        }
+
+        function screenPop(payload) {
+            if (pops.has(payload.call_id)) {
+                return;
+            }
+            const caller = payload.partner_name || payload.phone || _t("Unknown caller");
+            const details = [];
+            if (payload.partner_name && payload.phone) {
+                details.push(payload.phone);
+            }
+            if (payload.customer_tier === "key") {
+                details.push(_t("Key customer"));
+            }
+            if (payload.queue) {
+                details.push(_t("Queue %s", payload.queue));
+            }
+            const openCall = () => {
+                close();
+                openRecord("crm.call", payload.call_id);
+            };
+            const buttons = payload.partner_id
+                ? [
+                      {
+                          name: _t("Open caller"),
+                          icon: "fa-user",
+                          primary: true,
+                          onClick: () => {
+                              close();
+                              openRecord("res.partner", payload.partner_id);
+                          },
+                      },
+                      { name: _t("Open call"), icon: "fa-phone", onClick: openCall },
+                  ]
+                : [{ name: _t("Open call"), icon: "fa-phone", primary: true, onClick: openCall }];
+            const closeNotification = notification.add(details.join(" · "), {
+                title: _t("Incoming call: %s", caller),
+                type: "info",
+                sticky: true,
+                className: "o_crm_callcenter_screen_pop",
+                buttons,
+                onClose: () => pops.delete(payload.call_id),
+            });
+            function close() {
+                pops.delete(payload.call_id);
+                closeNotification();
+            }
+            pops.set(payload.call_id, close);
+        }
+
+        async function load() {
+            if (!(await user.hasGroup("crm_callcenter.group_crm_callcenter_agent"))) {
+                state.loaded = true;
+                return;
+            }
+            const info = await orm.call("crm.call.agent", "get_my_agent_state", []);
+            applyAgent(info);
+            state.loaded = true;
+            // a call rang before the page was (re)loaded: pop it now
+            if (info && info.call && info.call.state === "ringing" && info.call.popup) {
+                screenPop(info.call.popup);
+            }
+            bus.subscribe("crm_callcenter/agent_state", (payload) => {
+                if (state.agent && payload.id === state.agent.id) {
+                    applyAgent(payload);
+                }
+            });
+            bus.subscribe("crm_callcenter/screen_pop", (payload) => {
+                if (state.agent && payload.agent_id === state.agent.id) {
+                    screenPop(payload);
+                }
+            });
+            bus.start();
+        }
+
+        load();
+
+        return {
+            state,
+            openRecord,
+            /** Switch the current user's agent to ``agentState`` (available, away, offline). */
+            async switchState(agentState) {
+                state.switching = true;
+                try {
+                    applyAgent(
+                        await orm.call("crm.call.agent", "set_my_agent_state", [agentState])
+                    );
+                } finally {
+                    state.switching = false;
+                }
+            },
+        };
+    },
+};
+
+registry.category("services").add("crm_callcenter_agent", crmCallcenterAgentService);

@@ -1,0 +1,148 @@
+/** @odoo-module **/
+
+import { registry } from "@web/core/registry";
+import { ribbonOverTitle } from "@crm_core/../tests/tours/crm_core_tour_utils";
+
+// The PBX of the tours: its token is set on a CTI endpoint by the test alone.
+export const TOUR_PBX_TOKEN = "tour-pbx-token-screen-pop-7f3a";
+const CALLER = "Tour Caller Amber Ltd";
+
+/** The PBX reports a call ringing in the Service queue, as it does over HTTP. */
+async function pbxRings(callId, from) {
+    const response = await fetch("/crm_callcenter/cti/event", {
+        method: "POST",
+        headers: {
+            "Content-Type": "application/json",
+            Authorization: `Bearer ${TOUR_PBX_TOKEN}`,
+        },
+        body: JSON.stringify({
+            event: "ringing",
+            call_id: callId,
+            direction: "inbound",
+            from,
+            to: "4008001234",
+            queue: "TOUR",
+            timestamp: new Date().toISOString(),
+        }),
+    });
+    const answer = await response.json();
+    if (!response.ok || answer.route?.type !== "agent") {
+        throw new Error(`The PBX's call was not routed to an agent: ${JSON.stringify(answer)}`);
+    }
+}
+
+/**
+ * An available agent gets the screen-pop of a ringing call, opens the call from it
+ * and takes a complaint from the caller.
+ */
+registry.category("web_tour.tours").add("crm_callcenter_screen_pop_tour", {
+    steps: () => [
+        {
+            content: "The agent is available, as the systray switcher shows",
+            trigger: ".o_menu_systray .o_crm_agent_state_toggle[data-state=available]",
+        },
+        {
+            content: "The PBX reports a call from a known customer",
+            trigger: ".o_action_manager .o_view_controller",
+            async run() {
+                await pbxRings("tour-pop-1", "+86 10 8888 6666");
+            },
+        },
+        {
+            content: "The screen-pop shows who calls",
+            trigger: `.o_notification.o_crm_callcenter_screen_pop .o_notification_title:contains(${CALLER})`,
+        },
+        {
+            content: "The switcher turned busy",
+            trigger: ".o_menu_systray .o_crm_agent_state_toggle[data-state=busy]",
+        },
+        {
+            content: "Open the call from the screen-pop",
+            trigger: ".o_crm_callcenter_screen_pop .o_notification_buttons button:contains(Open call):not(:contains(Open caller))",
+            run: "click",
+        },
+        {
+            content: "The call's form, with the caller and their history",
+            trigger: `.o_form_view .o_field_widget[name=partner_id] input:value(${CALLER})`,
+        },
+        {
+            content: "The screen-pop is gone",
+            trigger: "body:not(:has(.o_crm_callcenter_screen_pop))",
+        },
+        {
+            content: "Take the caller's complaint",
+            trigger: ".o_form_view button[name=action_create_complaint]",
+            run: "click",
+        },
+        {
+            content: "The complaint's form names the caller",
+            trigger: `.o_form_view .o_field_widget[name=partner_id] input:value(${CALLER})`,
+        },
+        {
+            content: "Taken by phone; a ribbon, if any, leaves the title readable",
+            trigger: ".o_form_view .o_field_widget[name=channel] select",
+            run() {
+                const channel = document.querySelector(".o_field_widget[name=channel] select");
+                if (channel.selectedOptions[0]?.textContent.trim() !== "Phone") {
+                    throw new Error("The complaint is not marked as taken by phone");
+                }
+                if (document.querySelector(".o_form_sheet .ribbon span")) {
+                    const covered = ribbonOverTitle();
+                    if (covered.length) {
+                        throw new Error(`The ribbon covers the title: ${covered.join(", ")}`);
+                    }
+                }
+            },
+        },
+    ],
+});
+
+/**
+ * On a phone, an agent goes available with the systray switcher, then opens a
+ * call of theirs from the cards.
+ */
+registry.category("web_tour.tours").add("crm_callcenter_mobile_switcher_tour", {
+    steps: () => [
+        {
+            content: "The calls, as cards on a phone",
+            trigger: "body.o_touch_device .o_kanban_view .o_kanban_record",
+        },
+        {
+            content: "The switcher says offline",
+            trigger: ".o_menu_systray .o_crm_agent_state_toggle[data-state=offline]",
+            run: "click",
+        },
+        {
+            content: "Go available",
+            trigger: ".o_crm_agent_state_menu .o_crm_agent_state_choice[data-state=available]",
+            run: "click",
+        },
+        {
+            content: "The switcher says available",
+            trigger: ".o_menu_systray .o_crm_agent_state_toggle[data-state=available]",
+        },
+        {
+            content: "Open the switcher again: the current state is marked",
+            trigger: ".o_menu_systray .o_crm_agent_state_toggle",
+            run: "click",
+        },
+        {
+            content: "Take a break",
+            trigger: ".o_crm_agent_state_menu .o_crm_agent_state_choice.active[data-state=available] ~ .o_crm_agent_state_choice[data-state=away]",
+            run: "click",
+        },
+        {
+            content: "The switcher says away",
+            trigger: ".o_menu_systray .o_crm_agent_state_toggle[data-state=away]",
+        },
+        {
+            content: "Open the call's card",
+            trigger: ".o_kanban_record:contains(Tour Phone Customer)",
+            run: "click",
+        },
+        {
+            content: "The call opens in the phone layout",
+            trigger: ".o_xxs_form_view .o_field_widget[name=partner_id]",
+        },
+    ],
+});
