@@ -100,6 +100,15 @@ ensure_chromium() {
         || apt_install chromium || die "Chromium could not be installed (apt-get install chromium failed)"
 }
 
+ensure_fonts_and_pdf() {
+    # Debian's CJK fonts, for Chinese text in the browser and in PDF reports, and
+    # wkhtmltopdf, which the host's QWeb PDF reports are rendered with.
+    fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || apt_install fonts-noto-cjk \
+        || die "the CJK fonts could not be installed (apt-get install fonts-noto-cjk failed)"
+    command -v wkhtmltopdf >/dev/null 2>&1 || apt_install wkhtmltopdf \
+        || die "wkhtmltopdf could not be installed (apt-get install wkhtmltopdf failed)"
+}
+
 nginx_bin() {
     command -v nginx 2>/dev/null || echo /usr/sbin/nginx
 }

@@ -1,0 +1,613 @@
+import logging
+import random
+from datetime import timedelta
+
+import numpy as np
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+from . import clv_fit
+from .res_partner import RFM_SEGMENT_GRID
+
+_logger = logging.getLogger(__name__)
+
+# Fewer customers with a repeat purchase than this say too little to fit the models.
+MIN_REPEAT_CUSTOMERS = 20
+DAYS_PER_MONTH = 365.25 / 12
+# estimates beyond this are a degenerate fit (the likelihood keeps growing to infinity)
+MAX_PARAMETER = 1e8
+# The temporary table of one run (per database session, dropped at commit).
+WORK_TABLE = "crm_analytics_value"
+
+
+def _sane(params):
+    """Estimates that are numbers a model can use (not running away to infinity)."""
+    return all(np.isfinite(value) and 0 < value < MAX_PARAMETER for value in params)
+
+
+class CrmAnalyticsEngine(models.AbstractModel):
+    _name = "crm.analytics.engine"
+    _description = "Customer Value Engine"
+
+    @api.model
+    def run(self, as_of=None):
+        """Recompute the customer value of the current company from its confirmed
+        orders dated up to ``as_of`` (a date, default today): RFM scores and segment,
+        historic value, the customer pyramid, the BG/NBD and Gamma-Gamma models and the
+        predictions they give, and one history row per customer.
+
+        Set-based: a fixed number of statements whatever the number of customers.
+
+        :return: the ``crm.clv.model`` record of this run
+        """
+        if not (self.env.is_superuser()
+                or self.env.user.has_group("sales_team.group_sale_manager")):
+            raise AccessError(self.env._(
+                "Only sales administrators can recompute the customer value."))
+        as_of = fields.Date.to_date(as_of) or fields.Date.context_today(self)
+        return self.sudo()._run(self.env.company, as_of)
+
+    @api.model
+    def _cron_run(self):
+        """Daily recomputation, for every company."""
+        for company in self.env["res.company"].sudo().search([("active", "=", True)]):
+            self.with_company(company).sudo()._run(company, fields.Date.context_today(self))
+
+    @api.model
+    def _demo_create_orders(self, xmlids, product_id):
+        """Demo data: two years of confirmed orders for the given customers, with
+        profiles that make every score show (loyal, regular, new, declining, lost).
+        Deterministic: the same orders on every install, dated from today."""
+        rng = random.Random(20250101)
+        today = fields.Datetime.now().replace(hour=10, minute=0, second=0, microsecond=0)
+        specs = []
+        partners = [self.env.ref(xmlid, raise_if_not_found=False) for xmlid in xmlids]
+        for index, partner in enumerate(filter(None, partners)):
+            profile = ("loyal", "regular", "loyal", "new", "declining", "lost")[index % 6]
+            if profile == "loyal":
+                days, gap, amount = 700 - rng.randint(0, 60), (25, 60), (2000, 8000)
+                last = rng.randint(0, 20)
+            elif profile == "regular":
+                days, gap, amount = 650 - rng.randint(0, 100), (70, 120), (500, 3000)
+                last = rng.randint(0, 60)
+            elif profile == "new":
+                days, gap, amount = rng.randint(20, 70), (15, 30), (300, 1500)
+                last = rng.randint(0, 10)
+            elif profile == "declining":
+                days, gap, amount = 720 - rng.randint(0, 30), (40, 80), (1500, 5000)
+                last = rng.randint(150, 300)
+            else:
+                days, gap, amount = 730 - rng.randint(0, 30), (60, 150), (200, 1200)
+                last = rng.randint(400, 500)
+            while days >= last:
+                specs.append((partner, rng.randint(*amount), today - timedelta(days=days)))
+                days -= rng.randint(*gap)
+        orders = self.env["sale.order"].create([{
+            "partner_id": partner.id,
+            "user_id": partner.user_id.id or self.env.uid,
+            "order_line": [Command.create({
+                "product_id": product_id, "product_uom_qty": 1, "price_unit": amount,
+                "tax_id": [Command.clear()],
+            })],
+        } for partner, amount, _date in specs])
+        orders.action_confirm()
+        for order, (_partner, _amount, date_order) in zip(orders, specs, strict=True):
+            order.date_order = date_order
+        return orders.ids
+
+    # ------------------------------------------------------------------ steps
+
+    def _run(self, company, as_of):
+        self.env.flush_all()
+        cr = self.env.cr
+        table = SQL.identifier(WORK_TABLE)
+        cr.execute(SQL(
+            """DROP TABLE IF EXISTS %(table)s;
+            CREATE TEMPORARY TABLE %(table)s (
+                partner_id integer PRIMARY KEY,
+                recency_days integer, frequency integer, monetary double precision,
+                x integer, t_x integer, age integer, m_x double precision,
+                recent_spend double precision, previous_spend double precision,
+                r_score integer, f_score integer, m_score integer, segment varchar,
+                tier varchar, expected_90d double precision,
+                p_alive double precision, clv_predicted double precision,
+                old_stage varchar, old_tier varchar, alerted boolean,
+                sig_alive boolean, sig_overdue boolean, sig_spend boolean,
+                sig_complaints integer, sig_detractor boolean,
+                stage varchar, quadrant varchar, risk varchar, reasons text
+            ) ON COMMIT DROP""",
+            table=table,
+        ))
+        self._insert_customers(company, as_of)
+        self._set_segments_and_tiers(company)
+        model = self._fit_and_predict(company, as_of)
+        self._set_signals(company)
+        self._set_stages_and_risks(company)
+        self._write_partners(company, as_of)
+        self._insert_history(company, as_of, model)
+        self._alert_churn(company, as_of)
+        return model
+
+    def _orders_query(self, company, as_of):
+        """Confirmed orders of ``company`` dated up to ``as_of``: commercial partner, day
+        and untaxed amount in company currency (a negative order, a refund, counts
+        negatively)."""
+        states = tuple(
+            state for state in ("sale", "done")
+            if state in dict(self.env["sale.order"]._fields["state"].selection)
+        )
+        return SQL(
+            """SELECT partner.commercial_partner_id AS partner_id,
+                      so.date_order::date AS day,
+                      %(amount)s AS amount
+                 FROM sale_order so
+                 JOIN res_partner partner ON partner.id = so.partner_id
+                WHERE so.state IN %(states)s
+                  AND so.company_id = %(company)s
+                  AND so.date_order < %(end)s""",
+            amount=self.env["sale.order"]._crm_amount_company_sql("so"),
+            states=states,
+            company=company.id,
+            end=fields.Date.add(as_of, days=1),
+        )
+
+    def _insert_customers(self, company, as_of):
+        """One row per customer: RFM figures, (x, t_x, T, m_x) in days, and the RFM
+        scores by quintiles (NTILE), ties broken by partner id; the spend of the last
+        churn-warning period and of the period before."""
+        self.env.cr.execute(SQL(
+            """WITH orders AS (%(orders)s),
+            days AS (
+                SELECT partner_id, day, SUM(amount) AS amount,
+                       ROW_NUMBER() OVER (PARTITION BY partner_id ORDER BY day) AS rank
+                  FROM orders
+                 WHERE amount >= 0
+              GROUP BY partner_id, day
+            ),
+            customers AS (
+                SELECT partner_id,
+                       COUNT(*) - 1 AS x,
+                       MAX(day) - MIN(day) AS t_x,
+                       %(as_of)s::date - MIN(day) AS age,
+                       %(as_of)s::date - MAX(day) AS recency_days,
+                       COALESCE(AVG(amount) FILTER (WHERE rank > 1), 0) AS m_x
+                  FROM days
+              GROUP BY partner_id
+            ),
+            totals AS (
+                SELECT partner_id, COUNT(*) FILTER (WHERE amount >= 0) AS frequency,
+                       SUM(amount) AS monetary,
+                       COALESCE(SUM(amount) FILTER (
+                           WHERE day > %(as_of)s::date - %(period)s), 0) AS recent,
+                       COALESCE(SUM(amount) FILTER (
+                           WHERE day <= %(as_of)s::date - %(period)s
+                             AND day > %(as_of)s::date - 2 * %(period)s), 0) AS previous
+                  FROM orders
+              GROUP BY partner_id
+            )
+            INSERT INTO %(table)s (partner_id, recency_days, frequency, monetary,
+                                   x, t_x, age, m_x, recent_spend, previous_spend,
+                                   r_score, f_score, m_score)
+            SELECT c.partner_id, c.recency_days, t.frequency, t.monetary,
+                   c.x, c.t_x, c.age, c.m_x, t.recent, t.previous,
+                   NTILE(5) OVER (ORDER BY c.recency_days DESC, c.partner_id DESC),
+                   NTILE(5) OVER (ORDER BY t.frequency, c.partner_id DESC),
+                   NTILE(5) OVER (ORDER BY t.monetary, c.partner_id DESC)
+              FROM customers c
+              JOIN totals t ON t.partner_id = c.partner_id""",
+            orders=self._orders_query(company, as_of),
+            as_of=as_of,
+            period=company.crm_churn_spend_days,
+            table=SQL.identifier(WORK_TABLE),
+        ))
+
+    def _set_segments_and_tiers(self, company):
+        """The RFM segment from the (R, F) grid; the tier from the customer's place in
+        the cumulative value: customers ranked by value, a customer is key while the
+        value of the customers before it is under the key share of the total, normal
+        under the key plus normal share, small beyond."""
+        grid = SQL(", ").join(
+            SQL("(%s, %s, %s)", r_score, f_score, segment)
+            for r_score, row in RFM_SEGMENT_GRID.items()
+            for f_score, segment in enumerate(row, start=1)
+        )
+        self.env.cr.execute(SQL(
+            """UPDATE %(table)s v
+                  SET segment = grid.segment,
+                      tier = CASE
+                          WHEN ranked.total <= 0 THEN 'small'
+                          WHEN ranked.before < ranked.total * %(key)s THEN 'key'
+                          WHEN ranked.before < ranked.total * %(normal)s THEN 'normal'
+                          ELSE 'small' END
+                 FROM (VALUES %(grid)s) AS grid(r_score, f_score, segment),
+                      (SELECT partner_id,
+                              SUM(monetary) OVER (ORDER BY monetary DESC, partner_id)
+                                  - monetary AS before,
+                              SUM(monetary) OVER () AS total
+                         FROM %(table)s) AS ranked
+                WHERE grid.r_score = v.r_score AND grid.f_score = v.f_score
+                  AND ranked.partner_id = v.partner_id""",
+            table=SQL.identifier(WORK_TABLE),
+            grid=grid,
+            key=company.crm_pyramid_key_share / 100.0,
+            normal=(company.crm_pyramid_key_share + company.crm_pyramid_normal_share) / 100.0,
+        ))
+
+
+    def _create_clv_model(self, values):
+        """Store a fit; its reason is written in every active language, so that each
+        user reads why in their own, whoever ran the engine."""
+        make_reason = values.pop("reason", None)
+        model_env = self.env["crm.clv.model"]
+        if not make_reason:
+            return model_env.create(values)
+        model = model_env.with_context(lang="en_US").create(
+            {**values, "reason": make_reason(self.with_context(lang="en_US").env)})
+        for code, _name in self.env["res.lang"].get_installed():
+            if code != "en_US":
+                model.with_context(lang=code).write(
+                    {"reason": make_reason(self.with_context(lang=code).env)})
+        return model.with_env(self.env)
+    def _fit_and_predict(self, company, as_of):
+        """Fit BG/NBD and Gamma-Gamma on (x, t_x, T, m_x) and store the predictions;
+        with too few repeat customers, record why nothing was fitted."""
+        cr = self.env.cr
+        cr.execute(SQL("SELECT partner_id, x, t_x, age, m_x FROM %s ORDER BY partner_id",
+                       SQL.identifier(WORK_TABLE)))
+        rows = cr.fetchall()
+        horizon = company.crm_clv_horizon_months
+        values = {
+            "company_id": company.id,
+            "as_of": as_of,
+            "horizon_months": horizon,
+            "customer_count": len(rows),
+            "state": "not_enough_data",
+        }
+        if not rows:
+            values["reason"] = lambda env: env._("No confirmed orders up to %(date)s.", date=as_of)
+            return self._create_clv_model(values)
+        data = np.array(rows, dtype=float)
+        partner_ids, x, t_x, age, m_x = data.T
+        repeat = int(np.count_nonzero(x > 0))
+        values["repeat_customer_count"] = repeat
+        if repeat < MIN_REPEAT_CUSTOMERS:
+            values["reason"] = lambda env: env._(
+                "Only %(count)s customers bought on more than one day up to %(date)s; at "
+                "least %(minimum)s are needed to fit the models. RFM scores, historic value "
+                "and the customer pyramid are computed all the same.",
+                count=repeat, date=as_of, minimum=MIN_REPEAT_CUSTOMERS,
+            )
+            return self._create_clv_model(values)
+        try:
+            bgnbd = clv_fit.fit_bgnbd(x, t_x, age)
+            gamma_gamma = clv_fit.fit_gamma_gamma(x, m_x)
+        except (ValueError, FloatingPointError, ArithmeticError) as error:
+            _logger.warning("Customer value models not fitted: %s", error)
+            bgnbd = gamma_gamma = None
+        if not (bgnbd and bgnbd.success and _sane(bgnbd.params)):
+            values["reason"] = lambda env: env._(
+                "The optimisation did not converge on the order history up to %(date)s.",
+                date=as_of,
+            )
+            return self._create_clv_model(values)
+        params = bgnbd.params
+        expected_90d = clv_fit.expected_purchases(params, 90, x, t_x, age)
+        p_alive = clv_fit.probability_alive(params, x, t_x, age)
+        horizon_purchases = clv_fit.expected_purchases(
+            params, horizon * DAYS_PER_MONTH, x, t_x, age)
+        values.update({
+            "state": "fitted",
+            "bgnbd_r": params.r,
+            "bgnbd_alpha": params.alpha,
+            "bgnbd_a": params.a,
+            "bgnbd_b": params.b,
+            "log_likelihood": bgnbd.log_likelihood,
+        })
+        if gamma_gamma and gamma_gamma.success and _sane(gamma_gamma.params):
+            spend = clv_fit.expected_average_value(gamma_gamma.params, x, m_x)
+            values.update({
+                "gg_p": gamma_gamma.params.p,
+                "gg_q": gamma_gamma.params.q,
+                "gg_gamma": gamma_gamma.params.gamma,
+                "gg_log_likelihood": gamma_gamma.log_likelihood,
+            })
+        else:
+            # spend per transaction no different from one customer to the next (the
+            # estimates run away to infinity): every customer's mean is the average
+            repeat_spend = m_x[(x > 0) & (m_x > 0)]
+            spend = np.full_like(x, float(repeat_spend.mean()) if repeat_spend.size else 0.0)
+            values["reason"] = lambda env: env._(
+                "The Gamma-Gamma model could not be fitted (the spend per purchase hardly "
+                "differs between customers): the predicted value uses the average spend "
+                "of a repeat purchase, %(spend).2f.",
+                spend=float(spend[0]) if spend.size else 0.0,
+            )
+        clv = horizon_purchases * spend
+        cr.execute(SQL(
+            """UPDATE %(table)s v
+                  SET expected_90d = u.expected_90d, p_alive = u.p_alive,
+                      clv_predicted = u.clv_predicted
+                 FROM unnest(%(ids)s::integer[], %(expected)s::double precision[],
+                             %(alive)s::double precision[], %(clv)s::double precision[])
+                      AS u(partner_id, expected_90d, p_alive, clv_predicted)
+                WHERE v.partner_id = u.partner_id""",
+            table=SQL.identifier(WORK_TABLE),
+            ids=partner_ids.astype(int).tolist(),
+            expected=np.round(expected_90d, 6).tolist(),
+            alive=np.round(p_alive, 6).tolist(),
+            clv=np.round(clv, 2).tolist(),
+        ))
+        return self._create_clv_model(values)
+
+    def _set_signals(self, company):
+        """The churn signals of each customer, and what the partner held before this run
+        (lifecycle stage, tier, whether a churn warning is under way)."""
+        self.env.cr.execute(SQL(
+            """UPDATE %(table)s v
+                  SET old_stage = p.lifecycle_stage, old_tier = p.customer_tier,
+                      alerted = p.churn_alert_date IS NOT NULL,
+                      sig_alive = COALESCE(v.p_alive < %(alive)s, FALSE),
+                      sig_overdue = CASE
+                          WHEN v.x > 0 THEN v.recency_days > %(factor)s * v.t_x::float / v.x
+                          ELSE v.recency_days > %(decline_days)s END,
+                      sig_spend = v.previous_spend > 0
+                          AND v.recent_spend <= v.previous_spend * %(kept)s,
+                      sig_complaints = COALESCE(complaints.open, 0),
+                      sig_detractor = COALESCE(p.crm_nps_category = 'detractor', FALSE)
+                 FROM res_partner p
+            LEFT JOIN (SELECT c.commercial_partner_id AS partner_id, COUNT(*) AS open
+                         FROM crm_complaint c
+                         JOIN crm_complaint_stage stage ON stage.id = c.stage_id
+                        WHERE c.company_id = %(company)s AND c.active
+                          AND NOT COALESCE(stage.is_closed, FALSE)
+                     GROUP BY c.commercial_partner_id) AS complaints
+                   ON complaints.partner_id = p.id
+                WHERE p.id = v.partner_id""",
+            table=SQL.identifier(WORK_TABLE),
+            alive=company.crm_churn_alive_threshold / 100.0,
+            factor=company.crm_overdue_factor,
+            decline_days=company.crm_lifecycle_decline_days,
+            kept=1 - company.crm_churn_spend_drop / 100.0,
+            company=company.id,
+        ))
+
+    def _set_stages_and_risks(self, company):
+        """Lifecycle stage, value quadrant, churn risk and its reasons, in one statement
+        (the rules are those of readme/USAGE.md)."""
+        env = self.env
+        reasons = SQL(
+            """concat_ws(E'\n',
+                CASE WHEN v.sig_alive THEN replace(%(alive)s, %(probability)s,
+                    ROUND((v.p_alive * 100)::numeric)::text || %(percent)s) END,
+                CASE WHEN v.sig_overdue AND v.x > 0 THEN replace(replace(%(overdue)s,
+                    %(days)s, v.recency_days::text),
+                    %(gap)s, ROUND((v.t_x::numeric / v.x), 0)::text) END,
+                CASE WHEN v.sig_overdue AND v.x = 0 THEN replace(%(silent)s,
+                    %(days)s, v.recency_days::text) END,
+                CASE WHEN v.sig_spend THEN replace(replace(%(spend)s,
+                    %(recent)s, ROUND(v.recent_spend::numeric, 2)::text),
+                    %(previous)s, ROUND(v.previous_spend::numeric, 2)::text) END,
+                CASE WHEN v.sig_complaints > 0 THEN replace(%(complaints)s,
+                    %(count)s, v.sig_complaints::text) END,
+                CASE WHEN v.sig_detractor THEN %(detractor)s END)""",
+            # the labels keep their placeholders, filled in by the database
+            alive=env._("Probability of being still active: %(probability)s"),
+            overdue=env._("Overdue: %(days)s days since the last order, usual gap "
+                          "%(gap)s days"),
+            silent=env._("One purchase day only, %(days)s days ago"),
+            spend=env._("Falling spend: %(recent)s over the last period against "
+                        "%(previous)s over the period before"),
+            complaints=env._("Unresolved complaints: %(count)s"),
+            detractor=env._("Detractor: the last NPS answer was 6 or less"),
+            **{name: f"%({name})s"
+               for name in ("probability", "days", "gap", "recent", "previous", "count")},
+            percent="%",
+        )
+        signals = SQL(
+            """(v.sig_alive::int + v.sig_overdue::int + v.sig_spend::int
+                + (v.sig_complaints > 0)::int + v.sig_detractor::int)""")
+        self.env.cr.execute(SQL(
+            """UPDATE %(table)s v
+                  SET stage = CASE
+                          WHEN v.recency_days > %(churn_days)s
+                               OR COALESCE(v.p_alive < %(churn_alive)s, FALSE)
+                              THEN 'churned'
+                          WHEN v.recency_days > %(decline_days)s
+                               OR COALESCE(v.p_alive < %(decline_alive)s, FALSE)
+                               OR (v.x > 0 AND v.recency_days
+                                   > %(factor)s * v.t_x::float / v.x)
+                              THEN 'decline'
+                          WHEN v.frequency >= %(stability_orders)s
+                               AND v.age >= %(stability_days)s THEN 'stability'
+                          WHEN v.frequency >= %(formation_orders)s THEN 'formation'
+                          ELSE 'exploration' END,
+                      quadrant = CASE
+                          WHEN v.clv_predicted IS NULL THEN NULL
+                          WHEN v.monetary >= limits.historic
+                               AND v.clv_predicted >= limits.predicted THEN 'grow'
+                          WHEN v.clv_predicted >= limits.predicted THEN 'develop'
+                          WHEN v.monetary >= limits.historic THEN 'maintain'
+                          ELSE 'reduce' END,
+                      risk = CASE
+                          WHEN %(signals)s >= %(high)s THEN 'high'
+                          WHEN %(signals)s >= 1 THEN 'medium'
+                          ELSE 'low' END,
+                      reasons = NULLIF(%(reasons)s, '')
+                 FROM (SELECT PERCENTILE_CONT(%(historic)s)
+                                  WITHIN GROUP (ORDER BY monetary) AS historic,
+                              PERCENTILE_CONT(%(predicted)s)
+                                  WITHIN GROUP (ORDER BY clv_predicted) AS predicted
+                         FROM %(table)s) AS limits""",
+            table=SQL.identifier(WORK_TABLE),
+            churn_days=company.crm_lifecycle_churn_days,
+            churn_alive=company.crm_lifecycle_churn_alive / 100.0,
+            decline_days=company.crm_lifecycle_decline_days,
+            decline_alive=company.crm_lifecycle_decline_alive / 100.0,
+            factor=company.crm_overdue_factor,
+            stability_orders=company.crm_lifecycle_stability_orders,
+            stability_days=company.crm_lifecycle_stability_days,
+            formation_orders=company.crm_lifecycle_formation_orders,
+            historic=company.crm_quadrant_historic_percentile / 100.0,
+            predicted=company.crm_quadrant_predicted_percentile / 100.0,
+            signals=signals,
+            high=company.crm_churn_high_signals,
+            reasons=reasons,
+        ))
+
+    def _write_partners(self, company, as_of):
+        """Write the figures on the partners in one statement; clear those of the
+        customers of this company who no longer have an order (prospects if they have
+        an open lead), mark as prospects the other partners with an open lead; let the
+        fields that depend on the tier or the stage (SLA policies...) recompute."""
+        cr = self.env.cr
+        table = SQL.identifier(WORK_TABLE)
+        leads = SQL(
+            """SELECT DISTINCT buyer.commercial_partner_id
+                 FROM crm_lead lead
+                 JOIN res_partner buyer ON buyer.id = lead.partner_id
+                WHERE lead.active
+                  AND (lead.company_id IS NULL OR lead.company_id = %(company)s)""",
+            company=company.id,
+        )
+        cr.execute(SQL(
+            """UPDATE res_partner p
+                  SET rfm_recency_days = NULL, rfm_frequency = NULL, rfm_monetary = NULL,
+                      rfm_r_score = NULL, rfm_f_score = NULL, rfm_m_score = NULL,
+                      rfm_segment = NULL, clv_historic = NULL, clv_predicted = NULL,
+                      expected_purchases_90d = NULL, probability_alive = NULL,
+                      value_quadrant = NULL, churn_risk = NULL, churn_reasons = NULL,
+                      churn_alert_date = NULL, customer_tier = NULL,
+                      lifecycle_stage = CASE WHEN p.id IN (%(leads)s) THEN 'prospect' END,
+                      value_company_id = %(company)s, value_date = %(as_of)s
+                WHERE NOT EXISTS (SELECT 1 FROM %(table)s v WHERE v.partner_id = p.id)
+                  AND (p.value_company_id = %(company)s
+                       OR (p.lifecycle_stage IS NULL AND p.id IN (%(leads)s)))
+            RETURNING p.id""",
+            as_of=as_of, company=company.id, table=table, leads=leads,
+        ))
+        changed = [row[0] for row in cr.fetchall()]
+        cr.execute(SQL(
+            """UPDATE res_partner p
+                  SET rfm_recency_days = v.recency_days, rfm_frequency = v.frequency,
+                      rfm_monetary = ROUND(v.monetary::numeric, 2),
+                      rfm_r_score = v.r_score, rfm_f_score = v.f_score,
+                      rfm_m_score = v.m_score, rfm_segment = v.segment,
+                      clv_historic = ROUND(v.monetary::numeric, 2),
+                      clv_predicted = v.clv_predicted,
+                      expected_purchases_90d = v.expected_90d,
+                      probability_alive = v.p_alive,
+                      customer_tier = v.tier, lifecycle_stage = v.stage,
+                      value_quadrant = v.quadrant, churn_risk = v.risk,
+                      churn_reasons = v.reasons,
+                      churn_alert_date = CASE WHEN v.risk = 'low' THEN NULL
+                                              ELSE p.churn_alert_date END,
+                      value_company_id = %(company)s, value_date = %(as_of)s
+                 FROM %(table)s v
+                WHERE p.id = v.partner_id
+            RETURNING p.id, v.old_tier IS DISTINCT FROM v.tier
+                            OR v.old_stage IS DISTINCT FROM v.stage""",
+            as_of=as_of, company=company.id, table=table,
+        ))
+        changed += [partner_id for partner_id, moved in cr.fetchall() if moved]
+        partners = self.env["res.partner"]
+        partners.invalidate_model()
+        if changed:
+            partners.browse(changed).modified(["customer_tier", "lifecycle_stage"])
+
+    def _insert_history(self, company, as_of, model):
+        """One history row per customer of this run: its scores, and its lifecycle
+        stage before and after (the transitions)."""
+        self.env.cr.execute(SQL(
+            """INSERT INTO crm_customer_value_history (
+                   partner_id, company_id, model_id, run_date, as_of,
+                   rfm_r_score, rfm_f_score, rfm_m_score, rfm_segment, clv_historic,
+                   clv_predicted, probability_alive, customer_tier, lifecycle_stage,
+                   previous_lifecycle_stage, lifecycle_changed, value_quadrant, churn_risk,
+                   create_uid, create_date, write_uid, write_date)
+            SELECT partner_id, %(company)s, %(model)s, %(now)s, %(as_of)s,
+                   r_score, f_score, m_score, segment, ROUND(monetary::numeric, 2),
+                   clv_predicted, p_alive, tier, stage,
+                   old_stage, old_stage IS DISTINCT FROM stage, quadrant, risk,
+                   %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM %(table)s""",
+            company=company.id, model=model.id, now=fields.Datetime.now(), as_of=as_of,
+            uid=self.env.uid, table=SQL.identifier(WORK_TABLE),
+        ))
+        self.env["crm.customer.value.history"].invalidate_model()
+        self.env["res.partner"].invalidate_model(["value_history_ids"])
+
+    def _alert_churn(self, company, as_of):
+        """A retention activity for each customer whose risk rose to high and has no
+        warning under way (one per episode: the episode ends when the risk is back to
+        low), for its salesperson or the company's default CRM responsible."""
+        cr = self.env.cr
+        cr.execute(SQL(
+            """UPDATE res_partner p
+                  SET churn_alert_date = %(as_of)s
+                 FROM %(table)s v
+                WHERE p.id = v.partner_id AND v.risk = 'high' AND NOT v.alerted
+            RETURNING p.id, p.user_id, v.reasons""",
+            as_of=as_of, table=SQL.identifier(WORK_TABLE),
+        ))
+        rows = cr.fetchall()
+        if not rows:
+            return
+        self.env["res.partner"].invalidate_model(["churn_alert_date"])
+        users = self.env["res.users"].browse({user_id for _pid, user_id, _r in rows if user_id})
+        internal = set(users.filtered(lambda user: user.active and not user.share).ids)
+        fallback = company.crm_fallback_user_id
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        model = self.env["ir.model"]._get_id("res.partner")
+        activities, orphans = [], []
+        for partner_id, user_id, reasons in rows:
+            user_id = user_id if user_id in internal else fallback.id
+            note = Markup("<p>%s</p><ul>%s</ul>") % (
+                self.env._("Churn risk rose to high. Signals:"),
+                Markup().join(Markup("<li>%s</li>") % line
+                              for line in (reasons or "").splitlines()),
+            )
+            if not user_id:
+                orphans.append((partner_id, note))
+                continue
+            activities.append({
+                "res_model_id": model,
+                "res_id": partner_id,
+                "activity_type_id": activity_type.id,
+                "user_id": user_id,
+                "summary": self.env._("Retention: customer at high churn risk"),
+                "note": note,
+                "date_deadline": fields.Date.context_today(self),
+            })
+        if activities:
+            # one batch; the assignees see them in their activities (no email each)
+            self.env["mail.activity"].with_context(
+                mail_activity_quick_update=True).create(activities)
+        if orphans:
+            # a note on each customer nobody is warned about, in one statement (no
+            # notification to send: nobody follows it for this)
+            nobody = Markup("<p>%s</p>") % self.env._(
+                "Nobody to warn: the customer has no salesperson and the company no "
+                "default CRM responsible.")
+            author = self.env.ref("base.partner_root")
+            cr.execute(SQL(
+                """INSERT INTO mail_message (model, res_id, record_name, body, message_type,
+                                             subtype_id, author_id, email_from, date,
+                                             create_uid, create_date, write_uid, write_date)
+                   SELECT 'res.partner', partner.id, partner.name, n.body, 'comment',
+                          %(subtype)s, %(author)s, %(email)s, %(now)s,
+                          %(uid)s, %(now)s, %(uid)s, %(now)s
+                     FROM unnest(%(ids)s::integer[], %(bodies)s::text[]) AS n(id, body)
+                     JOIN res_partner partner ON partner.id = n.id""",
+                subtype=self.env.ref("mail.mt_note").id,
+                author=author.id,
+                email=author.email_formatted or None,
+                now=fields.Datetime.now(),
+                uid=self.env.uid,
+                ids=[partner_id for partner_id, _note in orphans],
+                bodies=[str(note + nobody) for _partner_id, note in orphans],
+            ))
+            self.env["mail.message"].invalidate_model()
+            self.env["res.partner"].invalidate_model(["message_ids"])

@@ -1,0 +1,9 @@
+from . import (
+    crm_analytics_report_mixin,
+    crm_campaign_report,
+    crm_customer_value_report,
+    crm_funnel_report,
+    crm_retention_report,
+    crm_service_report,
+    report_customer_value,
+)
