@@ -1,5 +1,4 @@
 from . import (
-    crm_analytics_report_mixin,
     crm_campaign_report,
     crm_customer_value_report,
     crm_funnel_report,

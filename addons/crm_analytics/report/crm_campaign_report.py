@@ -8,7 +8,7 @@ class CrmCampaignReport(models.Model):
     (empty without cost, leads). Only ``_select`` is extended."""
 
     _name = "crm.campaign.report"
-    _inherit = ["crm.campaign.report", "crm.analytics.report.mixin"]
+    _inherit = ["crm.campaign.report", "crm.report.rates.mixin"]
 
     roi = fields.Float(
         string="ROI (%)", readonly=True, aggregator="avg",

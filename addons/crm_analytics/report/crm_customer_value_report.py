@@ -25,7 +25,7 @@ class CrmCustomerValueReport(models.Model):
     """
 
     _name = "crm.customer.value.report"
-    _inherit = ["crm.analytics.report.mixin"]
+    _inherit = ["crm.report.rates.mixin"]
     _description = "Customer Value Analysis"
     _auto = False
     _order = "clv_historic desc, id"
@@ -77,14 +77,6 @@ class CrmCustomerValueReport(models.Model):
             "at_risk_rate": ("at_risk_count", "customer_count", 100),
             "avg_clv_historic": ("clv_historic", "customer_count", 1),
         }
-
-    @property
-    def _table_query(self):
-        return SQL(
-            "SELECT facts.*, %s FROM (SELECT %s FROM %s WHERE %s GROUP BY %s) AS facts",
-            self._select_rates(), self._select(), self._from(), self._where(),
-            self._group_by(),
-        )
 
     def _select(self):
         return SQL(

@@ -18,7 +18,7 @@ class CrmFunnelReport(models.Model):
     """
 
     _name = "crm.funnel.report"
-    _inherit = ["crm.analytics.report.mixin"]
+    _inherit = ["crm.report.rates.mixin"]
     _description = "Sales Funnel Analysis"
     _auto = False
     _order = "date desc, id desc"
@@ -85,14 +85,6 @@ class CrmFunnelReport(models.Model):
             "avg_won_days": ("won_days_total", "won_count", 1),
             "avg_order_days": ("order_days_total", "order_count", 1),
         }
-
-    @property
-    def _table_query(self):
-        return SQL(
-            "SELECT facts.*, %s FROM (SELECT %s FROM %s WHERE %s GROUP BY %s) AS facts",
-            self._select_rates(), self._select(), self._from(), self._where(),
-            self._group_by(),
-        )
 
     def _select(self):
         opportunity = SQL("(lead.type = 'opportunity' OR quotes.lead_id IS NOT NULL)")

@@ -16,7 +16,7 @@ class CrmRetentionReport(models.Model):
     """
 
     _name = "crm.retention.report"
-    _inherit = ["crm.analytics.report.mixin"]
+    _inherit = ["crm.report.rates.mixin"]
     _description = "Customer Retention by Cohort"
     _auto = False
     _order = "cohort_date desc, month_index, id"
@@ -40,14 +40,6 @@ class CrmRetentionReport(models.Model):
     @api.model
     def _report_rates(self):
         return {"retention_rate": ("active_count", "customer_count", 100)}
-
-    @property
-    def _table_query(self):
-        return SQL(
-            "SELECT facts.*, %s FROM (SELECT %s FROM %s WHERE %s GROUP BY %s) AS facts",
-            self._select_rates(), self._select(), self._from(), self._where(),
-            self._group_by(),
-        )
 
     def _select(self):
         return SQL(

@@ -19,7 +19,7 @@ class CrmServiceReport(models.Model):
     """
 
     _name = "crm.service.report"
-    _inherit = ["crm.complaint.satisfaction.report", "crm.analytics.report.mixin"]
+    _inherit = ["crm.complaint.satisfaction.report", "crm.report.rates.mixin"]
     _description = "Service Analysis"
     _order = "date desc, id desc"
 

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.crm_call import CALL_STATES, DIRECTIONS
@@ -36,11 +36,12 @@ class CrmCallReport(models.Model):
 
     A rate is aggregated as the ratio of the sums of its numerator and denominator
     (never as the mean of the rows' rates), and is empty where there is no
-    denominator. The query is built from ``_select``, ``_from``, ``_where`` and
-    ``_group_by``, as ``sale.report`` does.
+    denominator (crm_core's ``crm.report.rates.mixin``). The query is built from
+    ``_select``, ``_from``, ``_where`` and ``_group_by``, as ``sale.report`` does.
     """
 
     _name = "crm.call.report"
+    _inherit = ["crm.report.rates.mixin"]
     _description = "Call Center KPIs"
     _auto = False
     _order = "date desc, id desc"
@@ -108,14 +109,9 @@ class CrmCallReport(models.Model):
         string="Average Handle Time (s)", readonly=True, aggregator="avg",
         help="Average talk time of the answered calls, inbound and outbound.")
 
-    @property
-    def _table_query(self):
-        # the rates of a row come from its counts: computed around the grouped query
-        return SQL(
-            "SELECT facts.*, %s FROM (SELECT %s FROM %s WHERE %s GROUP BY %s) AS facts",
-            self._select_rates(), self._select(), self._from(), self._where(),
-            self._group_by(),
-        )
+    @api.model
+    def _report_rates(self):
+        return RATES
 
     def _select(self):
         """Columns of the report, one row per call; a measure added by another addon
@@ -160,15 +156,6 @@ class CrmCallReport(models.Model):
             offered=offered, handled=handled,
         )
 
-    def _select_rates(self):
-        return SQL(", ").join(
-            SQL("CASE WHEN facts.%(den)s > 0 THEN %(factor)s * facts.%(num)s::float "
-                "/ facts.%(den)s END AS %(name)s",
-                num=SQL.identifier(num), den=SQL.identifier(den), factor=factor,
-                name=SQL.identifier(name))
-            for name, (num, den, factor) in RATES.items()
-        )
-
     def _from(self):
         # ``again``: the customer's next inbound calls within the first-contact window
         return SQL(
@@ -192,16 +179,3 @@ class CrmCallReport(models.Model):
     def _group_by(self):
         # one row per call; the join on later calls only counts them
         return SQL("call.id, queue.id")
-
-    def _read_group_select(self, aggregate_spec, query):
-        """A rate aggregates as the ratio of the sums (empty without denominator)."""
-        fname, __, __ = aggregate_spec.partition(":")
-        if fname not in RATES:
-            return super()._read_group_select(aggregate_spec, query)
-        num, den, factor = RATES[fname]
-        return SQL(
-            "%(factor)s * SUM(%(num)s)::float / NULLIF(SUM(%(den)s), 0)",
-            factor=factor,
-            num=self._field_to_sql(self._table, num, query),
-            den=self._field_to_sql(self._table, den, query),
-        )

@@ -2,7 +2,7 @@ from odoo import api, models
 from odoo.tools import SQL
 
 
-class CrmAnalyticsReportMixin(models.AbstractModel):
+class CrmReportRatesMixin(models.AbstractModel):
     """Rates of SQL-view reports, aggregated as the ratio of the sums of their
     numerator and denominator (never as the mean of the rows' rates), and empty
     where there is no denominator: a rate then always compares the same population,
@@ -12,13 +12,23 @@ class CrmAnalyticsReportMixin(models.AbstractModel):
     the row-level columns for a query wrapped around the grouped facts.
     """
 
-    _name = "crm.analytics.report.mixin"
+    _name = "crm.report.rates.mixin"
     _description = "Report Rates"
 
     @api.model
     def _report_rates(self):
         """``{rate field: (numerator field, denominator field, factor)}``"""
         return {}
+
+    @property
+    def _table_query(self):
+        """The facts grouped by the report's pieces, with their rates around them. A
+        report that extends another addon's keeps that report's own query."""
+        return SQL(
+            "SELECT facts.*, %s FROM (SELECT %s FROM %s WHERE %s GROUP BY %s) AS facts",
+            self._select_rates(), self._select(), self._from(), self._where(),
+            self._group_by(),
+        )
 
     @api.model
     def _select_rates(self, alias="facts"):
