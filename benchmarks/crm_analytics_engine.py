@@ -14,8 +14,9 @@ prints the wall time of
 - the engine's ``run()``: RFM, pyramid, BG/NBD and Gamma-Gamma fit, predictions,
   lifecycle, matrix, churn warning, the customers' update and the history rows;
 
-their ratio, the engine's query count and its peak memory: Python's (tracemalloc, NumPy's
-arrays included) and the process's peak resident size (getrusage).
+their ratio, the engine's query count and the process's peak resident size (getrusage);
+with --trace-memory, also the engine's peak Python memory (tracemalloc, NumPy's arrays
+included), which slows Python down, so the wall time of that run is not comparable.
 
 Everything happens in one transaction that is rolled back: the database is left as found.
 """
@@ -94,6 +95,9 @@ def main():
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--orders", type=int, default=1_000_000,
                         help="orders besides the first order of each customer")
+    parser.add_argument("--trace-memory", action="store_true",
+                        help="also trace the engine's peak Python memory (tracemalloc), "
+                        "which slows Python down: the wall time is then not comparable")
     args = parser.parse_args()
 
     from odoo import SUPERUSER_ID, api
@@ -124,19 +128,25 @@ def main():
             print(f"plain GROUP BY partner ({groups} groups):  {aggregate:8.2f} s")
 
             queries = cr.sql_log_count
-            tracemalloc.start()
+            rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            if args.trace_memory:
+                tracemalloc.start()
             start = time.perf_counter()
             model = env["crm.analytics.engine"].run()
             engine = time.perf_counter() - start
-            _current, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
+            if args.trace_memory:
+                _current, peak = tracemalloc.get_traced_memory()
+                tracemalloc.stop()
             queries = cr.sql_log_count - queries
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"engine run ({model.customer_count} customers, {model.state}): "
-                  f"{engine:8.2f} s, {queries} queries")
+                  f"{engine:8.2f} s, {queries} queries"
+                  + (" (slowed down by tracemalloc)" if args.trace_memory else ""))
             print(f"engine / aggregate: {engine / aggregate:6.1f}x")
-            print(f"engine peak Python memory (tracemalloc): {peak / 2**20:8.1f} MiB")
-            print(f"process peak resident memory (getrusage): {rss:8.1f} MiB")
+            if args.trace_memory:
+                print(f"engine peak Python memory (tracemalloc): {peak / 2**20:8.1f} MiB")
+            print(f"process peak resident memory (getrusage): {rss:8.1f} MiB "
+                  f"({rss_before:.1f} MiB before the engine ran)")
             if model.reason:
                 print(f"model: {model.reason}")
             if model.state == "fitted":
