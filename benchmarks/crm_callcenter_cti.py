@@ -29,12 +29,10 @@ end. Not a test: it prints its figures; the exit code is 1 when a request failed
 """
 
 import argparse
-import ipaddress
 import itertools
 import math
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,10 +41,9 @@ import time
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlparse
 
 import requests
-from _odoo import ROOT, host_addons_path, load_registry
+from _odoo import ROOT, host_addons_path, load_registry, loopback_only, percentile
 
 EVENTS = ("ringing", "answered", "ended")
 FLOOR = "ping (floor)"
@@ -175,20 +172,6 @@ def event_payloads(call_id, numbers, index):
 # -- the server ------------------------------------------------------------------
 
 
-def loopback_only(url):
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        sys.exit(f"--url must be an http URL, not {url!r}")
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parsed.hostname, None)}
-    except socket.gaierror as error:
-        sys.exit(f"{parsed.hostname}: {error}")
-    if not all(ipaddress.ip_address(address).is_loopback for address in addresses):
-        sys.exit(f"{parsed.hostname} is not the loopback interface: this benchmark only "
-                 "loads a server of this machine")
-    return url.rstrip("/")
-
-
 def start_server(args):
     """Odoo's multi-worker server on 127.0.0.1:--port, serving --database alone."""
     command = [
@@ -273,12 +256,6 @@ class Pbx:
                 route = answer.get("route") or {}
                 if route.get("type") == "agent":
                     payloads["answered"]["agent"] = route["extension"]
-
-
-def percentile(values, share):
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[share - 1]
 
 
 def report(recorder, elapsed, args, queries, served_by):

@@ -34,22 +34,19 @@ Not a test: it prints its figures; the exit code is 1 when a request failed.
 """
 
 import argparse
-import ipaddress
 import itertools
 import random
 import re
-import socket
-import statistics
 import sys
 import threading
 import time
 import uuid
 from collections import defaultdict
 from datetime import date
-from urllib.parse import urlparse
 
 import lxml.etree
 import requests
+from _odoo import loopback_only, percentile
 
 ROLES = ("sales", "agent", "portal")
 FLOOR = "floor"
@@ -398,12 +395,6 @@ def run_user(user, recorder, stop):
             recorder.error(f"{user.login}: {type(error).__name__}: {error}")
 
 
-def percentile(values, share):
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[share - 1]
-
-
 def report(recorder, elapsed, users, workers_note):
     print(f"\n{users} concurrent users, {recorder.count} requests in {elapsed:.1f} s "
           f"({recorder.count / elapsed:.1f} req/s){workers_note}\n")
@@ -434,20 +425,6 @@ def report(recorder, elapsed, users, workers_note):
     for message in recorder.errors:
         print(f"  {message}")
     return errors
-
-
-def loopback_only(url):
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        sys.exit(f"--url must be an http URL, not {url!r}")
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parsed.hostname, None)}
-    except socket.gaierror as error:
-        sys.exit(f"{parsed.hostname}: {error}")
-    if not all(ipaddress.ip_address(address).is_loopback for address in addresses):
-        sys.exit(f"{parsed.hostname} is not the loopback interface: this benchmark only "
-                 "loads a server of this machine")
-    return url.rstrip("/")
 
 
 def main():

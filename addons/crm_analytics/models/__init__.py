@@ -4,3 +4,4 @@ from . import res_partner
 from . import crm_clv_model
 from . import crm_customer_value_history
 from . import crm_analytics_engine
+from . import crm_analytics_engine_churn
