@@ -6,15 +6,17 @@ Usage (from the work tree root, against a database where crm_analytics is instal
 
     python3 benchmarks/crm_analytics_engine.py -d <db> [--customers 100000] [--orders 1000000]
 
-In a company of its own, it fills the customers and their orders set-based with
-generate_series (two years of history, a few customers buying often, many once), then
-prints the wall time of
+In a company of its own, it fills the customers and two years of their orders, drawn
+from the purchase and drop-out processes the engine's models assume (customers buying
+at rates of their own, some of them stopping), inserted set-based; then prints the
+wall time of
 
 - one plain aggregate over the same orders (``GROUP BY partner``: count, sum, last date);
 - the engine's ``run()``: RFM, pyramid, BG/NBD and Gamma-Gamma fit, predictions,
   lifecycle, matrix, churn warning, the customers' update and the history rows;
 
-their ratio, the engine's query count and the process's peak resident size (getrusage);
+their ratio, the time of each of the engine's steps, its query count and the process's
+peak resident size (getrusage);
 with --trace-memory, also the engine's peak Python memory (tracemalloc, NumPy's arrays
 included), which slows Python down, so the wall time of that run is not comparable.
 
@@ -24,11 +26,57 @@ import argparse
 import resource
 import time
 import tracemalloc
+from contextlib import contextmanager
 
+import numpy as np
 from _odoo import ROOT, load_registry
+
+DAYS = 730
+
+
+def simulate(customers, orders, days, seed=42):
+    """Purchase histories drawn from the BG/NBD and Gamma-Gamma processes, so that some
+    customers drop out as real ones do: each customer buys at a rate of its own (gamma
+    distributed), may stop after each repeat purchase (with a probability of its own,
+    beta distributed), and spends around a level of its own. The purchase rates are
+    scaled until the repeat orders number about ``orders``.
+
+    :return: (customer index, day, amount) of each order, day 0 being the oldest
+    """
+    rng = np.random.default_rng(seed)
+    first = rng.integers(0, days, customers)
+    age = days - first
+    rate = rng.gamma(0.9, 1 / 30.0, customers)
+    stop = rng.beta(1.0, 9.0, customers)
+    level = rng.gamma(3.5, 1 / 0.05, customers)
+    scale = 1.0
+    for _attempt in range(10):
+        state = np.random.default_rng(seed + 1)
+        arrivals = state.poisson(rate * scale * age)
+        before_stop = state.geometric(stop)
+        repeat = np.minimum(arrivals, before_stop)
+        total = int(repeat.sum())
+        if abs(total - orders) <= orders * 0.01:
+            break
+        scale *= orders / max(total, 1)
+    # the repeat purchases of a customer: its first ``repeat`` arrivals, an arrival
+    # being uniform over its age (Poisson process given the number of arrivals)
+    owner = np.repeat(np.arange(customers), arrivals)
+    times = state.random(len(owner)) * np.repeat(age, arrivals)
+    order = np.lexsort((times, owner))
+    owner, times = owner[order], times[order]
+    starts = np.repeat(np.cumsum(arrivals) - arrivals, arrivals)
+    kept = (np.arange(len(owner)) - starts) < np.repeat(repeat, arrivals)
+    owner, times = owner[kept], times[kept]
+    index = np.concatenate([np.arange(customers), owner])
+    day = np.concatenate([first, first[owner] + np.floor(times).astype(int)])
+    amount = np.round(state.gamma(6.0, level[index] / 6.0), 2) + 1
+    return index, np.minimum(day, days - 1), amount
 
 
 def fill(env, customers, orders, SQL):
+    """A company of its own, ``customers`` customers and their simulated orders over
+    the last two years, inserted set-based."""
     cr = env.cr
     company = env["res.company"].create({"name": "Benchmark Company (crm_analytics)"})
     cr.execute(SQL(
@@ -43,49 +91,74 @@ def fill(env, customers, orders, SQL):
         """,
         customers,
     ))
-    ids = [row[0] for row in cr.fetchall()]
-    cr.execute(SQL("UPDATE res_partner SET commercial_partner_id = id WHERE id IN %s",
-                   tuple(ids)))
-    # customer k of n buys with a weight falling with k (skewed: a few frequent buyers,
-    # a long tail buying once); each order on one of the last 730 days, its amount
-    # around the customer's own level
-    cr.execute(SQL("SELECT setseed(0.42)"))
+    ids = np.array(sorted(row[0] for row in cr.fetchall()))
+    # each customer followed by one of ten salespeople, who get the churn warnings
+    salespeople = env["res.users"].with_context(no_reset_password=True).create([{
+        "name": f"Bench Salesperson {n}", "login": f"bench.salesperson.{n}",
+        "company_id": company.id, "company_ids": [(6, 0, [company.id])],
+        "groups_id": [(6, 0, [env.ref("sales_team.group_sale_salesman").id])],
+    } for n in range(10)])
+    cr.execute(SQL(
+        """UPDATE res_partner p
+              SET commercial_partner_id = p.id,
+                  user_id = (%s::integer[])[1 + mod(p.id, 10)]
+            WHERE p.id = ANY(%s)""",
+        salespeople.ids, ids.tolist()))
+    index, day, amount = simulate(customers, orders, DAYS)
     cr.execute(SQL(
         """
         INSERT INTO sale_order (name, partner_id, partner_invoice_id, partner_shipping_id,
                                 company_id, currency_id, state, date_order,
                                 amount_untaxed, amount_tax, amount_total, currency_rate,
                                 create_date, write_date, create_uid, write_uid)
-        SELECT 'BENCH/' || o.n, p, p, p, %(company)s, %(currency)s, 'sale',
-               NOW() - (floor(random() * 730)) * INTERVAL '1 day',
-               round(((20 + mod(p * 7919, 480)) * (0.6 + random() * 0.8))::numeric, 2), 0,
-               0, 1,
-               NOW(), NOW(), 1, 1
-          FROM (SELECT n, %(first)s + LEAST(floor(%(count)s * power(random(), 2))::int,
-                                            %(count)s - 1) AS p
-                  FROM generate_series(1, %(orders)s) n) AS o
+        SELECT 'BENCH/' || o.n, o.p, o.p, o.p, %(company)s, %(currency)s, 'sale',
+               date_trunc('day', NOW()) - (%(days)s - 1 - o.day) * INTERVAL '1 day'
+                   + INTERVAL '10 hours',
+               o.amount, 0, o.amount, 1, NOW(), NOW(), 1, 1
+          FROM unnest(%(partners)s::integer[], %(day)s::integer[], %(amount)s::numeric[])
+               WITH ORDINALITY AS o(p, day, amount, n)
         """,
-        company=company.id, currency=company.currency_id.id, first=ids[0],
-        count=customers, orders=orders,
-    ))
-    # ids are consecutive: every customer also has one order, so all of them count
-    cr.execute(SQL(
-        """
-        INSERT INTO sale_order (name, partner_id, partner_invoice_id, partner_shipping_id,
-                                company_id, currency_id, state, date_order,
-                                amount_untaxed, amount_tax, amount_total, currency_rate,
-                                create_date, write_date, create_uid, write_uid)
-        SELECT 'BENCH/F' || p, p, p, p, %(company)s, %(currency)s, 'sale',
-               NOW() - (730 - mod(p, 700)) * INTERVAL '1 day', 100, 0, 100, 1,
-               NOW(), NOW(), 1, 1
-          FROM unnest(%(ids)s::integer[]) AS p
-        """,
-        company=company.id, currency=company.currency_id.id, ids=ids,
+        company=company.id, currency=company.currency_id.id, days=DAYS,
+        partners=ids[index].tolist(), day=day.tolist(), amount=amount.tolist(),
     ))
     # what autovacuum does after a commit: the planner must know the tables grew
     cr.execute(SQL("ANALYZE res_partner, sale_order"))
     env.invalidate_all()
-    return company
+    return company, len(index)
+
+
+STEPS = ("_insert_customers", "_fit_and_predict", "_compute_values", "_write_partners",
+         "_insert_history", "_alert_churn")
+
+
+@contextmanager
+def timed_steps(engine_class, times):
+    """Time each step of the engine's run (wall time, summed per step)."""
+    originals = {name: getattr(engine_class, name) for name in STEPS}
+
+    def timer(name, method):
+        def step(self, *args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                times[name] = times.get(name, 0.0) + time.perf_counter() - start
+        return step
+
+    for name, method in originals.items():
+        setattr(engine_class, name, timer(name, method))
+    try:
+        yield times
+    finally:
+        for name, method in originals.items():
+            setattr(engine_class, name, method)
+
+
+def report_steps(steps, model):
+    for name in STEPS:
+        print(f"  {name:<26} {steps.get(name, 0.0):8.2f} s")
+    print(f"  retention activities: {model.churn_warning_count}, customers at high risk "
+          f"with nobody to warn: {model.churn_unwarned_count}")
 
 
 def main():
@@ -94,13 +167,13 @@ def main():
     parser.add_argument("-c", "--config", default=str(ROOT / "odoo.conf"))
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--orders", type=int, default=1_000_000,
-                        help="orders besides the first order of each customer")
+                        help="repeat orders, about (each customer also has a first one)")
     parser.add_argument("--trace-memory", action="store_true",
                         help="also trace the engine's peak Python memory (tracemalloc), "
                         "which slows Python down: the wall time is then not comparable")
     args = parser.parse_args()
 
-    from odoo import SUPERUSER_ID, api
+    from odoo import SUPERUSER_ID, api, fields
     from odoo.tools import SQL
 
     registry = load_registry(args.database, args.config)
@@ -108,9 +181,9 @@ def main():
         env = api.Environment(cr, SUPERUSER_ID, {})
         try:
             start = time.perf_counter()
-            company = fill(env, args.customers, args.orders, SQL)
-            print(f"fill {args.customers} customers, {args.orders + args.customers} "
-                  f"orders (SQL): {time.perf_counter() - start:8.2f} s")
+            company, count = fill(env, args.customers, args.orders, SQL)
+            print(f"fill {args.customers} customers, {count} orders: "
+                  f"{time.perf_counter() - start:8.2f} s")
             env = env(context={"allowed_company_ids": [company.id]})
             env.flush_all()
 
@@ -131,9 +204,11 @@ def main():
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             if args.trace_memory:
                 tracemalloc.start()
-            start = time.perf_counter()
-            model = env["crm.analytics.engine"].run()
-            engine = time.perf_counter() - start
+            engine_class = type(env["crm.analytics.engine"])
+            with timed_steps(engine_class, {}) as steps:
+                start = time.perf_counter()
+                model = env["crm.analytics.engine"].run()
+                engine = time.perf_counter() - start
             if args.trace_memory:
                 _current, peak = tracemalloc.get_traced_memory()
                 tracemalloc.stop()
@@ -143,6 +218,7 @@ def main():
                   f"{engine:8.2f} s, {queries} queries"
                   + (" (slowed down by tracemalloc)" if args.trace_memory else ""))
             print(f"engine / aggregate: {engine / aggregate:6.1f}x")
+            report_steps(steps, model)
             if args.trace_memory:
                 print(f"engine peak Python memory (tracemalloc): {peak / 2**20:8.1f} MiB")
             print(f"process peak resident memory (getrusage): {rss:8.1f} MiB "
@@ -153,6 +229,16 @@ def main():
                 print(f"fit: r={model.bgnbd_r:.3f} alpha={model.bgnbd_alpha:.3f} "
                       f"a={model.bgnbd_a:.3f} b={model.bgnbd_b:.3f} p={model.gg_p:.3f} "
                       f"q={model.gg_q:.3f} gamma={model.gg_gamma:.3f}")
+
+            # the next day's run: the same customers, warnings only for new episodes
+            with timed_steps(engine_class, {}) as steps:
+                start = time.perf_counter()
+                model = env["crm.analytics.engine"].run(
+                    as_of=fields.Date.add(model.as_of, days=1))
+                engine = time.perf_counter() - start
+            print(f"next day's run: {engine:8.2f} s, "
+                  f"engine / aggregate: {engine / aggregate:6.1f}x")
+            report_steps(steps, model)
         finally:
             cr.rollback()
     print("rolled back: the database is left as it was")

@@ -5,3 +5,4 @@ from . import crm_clv_model
 from . import crm_customer_value_history
 from . import crm_analytics_engine
 from . import crm_analytics_engine_churn
+from . import crm_analytics_demo

@@ -39,13 +39,22 @@ class CrmClvModel(models.Model):
     gg_gamma = fields.Float(string="Gamma (Gamma-Gamma)", readonly=True, digits=(16, 4))
     gg_log_likelihood = fields.Float(string="Log-Likelihood (Gamma-Gamma)", readonly=True,
                                      digits=(16, 2))
+    churn_warning_count = fields.Integer(
+        string="Retention Activities", readonly=True,
+        help="Retention activities this computation created, one per customer whose "
+             "churn risk rose to high.")
+    churn_unwarned_count = fields.Integer(
+        string="Nobody to Warn", readonly=True,
+        help="Customers whose churn risk rose to high with neither a salesperson nor a "
+             "default CRM responsible: nobody was warned.")
 
     @api.model
     def _crm_server_fields(self):
         return (*super()._crm_server_fields(), "company_id", "as_of", "state", "reason",
                 "time_unit", "horizon_months", "customer_count", "repeat_customer_count",
                 "bgnbd_r", "bgnbd_alpha", "bgnbd_a", "bgnbd_b", "log_likelihood",
-                "gg_p", "gg_q", "gg_gamma", "gg_log_likelihood")
+                "gg_p", "gg_q", "gg_gamma", "gg_log_likelihood", "churn_warning_count",
+                "churn_unwarned_count")
 
     def action_run_engine(self):
         """Recompute the customer value of the current company now."""

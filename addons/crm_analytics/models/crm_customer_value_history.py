@@ -11,6 +11,9 @@ class CrmCustomerValueHistory(models.Model):
     _description = "Customer Value History"
     _order = "run_date desc, id desc"
     _rec_name = "partner_id"
+    # written by the engine only, one row per customer and run: the run's date says
+    # when, its model who ran it
+    _log_access = False
 
     partner_id = fields.Many2one("res.partner", string="Customer", required=True,
                                  readonly=True, index=True, ondelete="cascade")

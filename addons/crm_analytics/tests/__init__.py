@@ -10,3 +10,4 @@ from . import test_reports_dashboard
 from . import test_pdf_customer_value
 from . import test_reports_tour
 from . import test_tours
+from . import test_demo_funnel

@@ -69,7 +69,7 @@ class TestCdnowOrders(CrmAnalyticsCommon):
             self.assertLessEqual(abs(model[name] - value), value * share,
                                  f"{name} = {model[name]:.4f}, published {value}")
         # days against weeks: each repeat transaction's density differs by the factor 7
-        self.env.cr.execute("SELECT SUM(x) FROM crm_analytics_value")
+        self.env.cr.execute("SELECT SUM(x) FROM crm_analytics_customer")
         [repeat_transactions] = self.env.cr.fetchone()
         self.assertAlmostEqual(model.log_likelihood + repeat_transactions * np.log(7),
                                -9582.4, delta=0.1)

@@ -78,6 +78,41 @@ class TestClvFit(TransactionCase):
         self.assertWithin(q, 3.74, 0.02, "q")
         self.assertWithin(gamma, 15.44, 0.02, "gamma")
 
+    def assertGradient(self, objective, params):
+        """The objective's gradient against central differences of its value."""
+        value, gradient = objective(np.asarray(params))
+        self.assertTrue(np.isfinite(value))
+        for index, param in enumerate(params):
+            step = np.zeros(len(params))
+            step[index] = 1e-6 * param
+            numeric = (objective(params + step)[0] - objective(params - step)[0]) / (
+                2 * step[index])
+            self.assertAlmostEqual(gradient[index], numeric,
+                                   delta=1e-5 * max(1.0, abs(numeric)),
+                                   msg=f"derivative {index} at {params}")
+
+    def test_gradients(self):
+        """The fits follow the exact gradient: it must be the likelihood's, at points
+        near and far from the estimates, and the value its sum over the customers."""
+        bgnbd = clv_fit._BgNbdObjective(self.x, self.t_x, self.T)
+        for params in ([0.3, 20.0, 0.7, 2.0], [2.0, 150.0, 0.05, 30.0]):
+            params = np.array(params)
+            self.assertAlmostEqual(
+                bgnbd(params)[0],
+                clv_fit.bgnbd_log_likelihood(params, self.x, self.t_x, self.T).sum(),
+                places=6)
+            self.assertGradient(bgnbd, params)
+        repeat = (self.x > 0) & (self.m_x > 0)
+        gamma_gamma = clv_fit._GammaGammaObjective(self.x[repeat], self.m_x[repeat])
+        for params in ([5.0, 3.0, 12.0], [0.5, 9.0, 200.0]):
+            params = np.array(params)
+            self.assertAlmostEqual(
+                gamma_gamma(params)[0],
+                clv_fit.gamma_gamma_log_likelihood(
+                    params, self.x[repeat], self.m_x[repeat]).sum(),
+                places=6)
+            self.assertGradient(gamma_gamma, params)
+
     def test_predictions(self):
         params = clv_fit.BgNbdParams(0.243, 4.414 * 7, 0.793, 2.426)
         # no repeat purchase: alive for sure under BG/NBD (nobody drops out before

@@ -40,7 +40,7 @@ class TestEdgeCases(CrmAnalyticsCommon):
             "rfm_monetary": 70.0, "clv_historic": 70.0, "rfm_frequency": 1,
             "rfm_recency_days": 30,
         }])
-        self.env.cr.execute("SELECT x, t_x FROM crm_analytics_value WHERE partner_id = %s",
+        self.env.cr.execute("SELECT x, t_x FROM crm_analytics_customer WHERE partner_id = %s",
                             [customer.id])
         self.assertEqual(self.env.cr.fetchone(), (0, 0))
 

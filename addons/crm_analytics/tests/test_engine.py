@@ -14,7 +14,7 @@ class TestEngine(CrmAnalyticsCommon):
     def _work_rows(self):
         """(x, t_x, T, m_x) per partner id, as the engine extracted them."""
         self.env.cr.execute(
-            "SELECT partner_id, x, t_x, age, round(m_x::numeric, 2) FROM crm_analytics_value"
+            "SELECT partner_id, x, t_x, age, round(m_x::numeric, 2) FROM crm_analytics_customer"
         )
         return {row[0]: tuple(float(value) for value in row[1:])
                 for row in self.env.cr.fetchall()}
@@ -168,7 +168,7 @@ class TestEngine(CrmAnalyticsCommon):
                                    100.0 * self._horizon_purchases(partner), delta=0.02)
 
     def _horizon_purchases(self, partner):
-        self.env.cr.execute("SELECT x, t_x, age FROM crm_analytics_value WHERE partner_id = %s",
+        self.env.cr.execute("SELECT x, t_x, age FROM crm_analytics_customer WHERE partner_id = %s",
                             [partner.id])
         x, t_x, age = self.env.cr.fetchone()
         model = self.env["crm.clv.model"].search([("company_id", "=", self.company.id)],

@@ -241,15 +241,32 @@ class TestChurnWarning(CrmAnalyticsCommon):
         self._orders_on([(nobody, 100.0, ago(days)) for days in (100, 90, 80)])
         self._complaint(nobody)
         self.company.crm_fallback_user_id = False
-        self._run()
+        model = self._run()
         self.assertEqual(nobody.churn_risk, "high")
+        self.assertIn("Unresolved complaints: 1", nobody.churn_reasons)
         self.assertFalse(self._activities(nobody))
-        self.assertIn("Nobody to warn", nobody.message_ids[0].body)
-        self.assertIn("Unresolved complaints: 1", nobody.message_ids[0].body)
+        # the run says how many customers nobody could be warned about
+        self.assertRecordValues(model, [
+            {"churn_warning_count": 0, "churn_unwarned_count": 1}])
         # with a default CRM responsible
         self._orders_on([(orphan, 100.0, ago(days)) for days in (100, 90, 80)])
         self._complaint(orphan)
         self.company.crm_fallback_user_id = self.manager
-        self._run()
+        model = self._run()
         self.assertEqual(self._activities(orphan).user_id, self.manager)
         self.assertFalse(self._activities(nobody), "the same episode for the first one")
+        self.assertRecordValues(model, [
+            {"churn_warning_count": 1, "churn_unwarned_count": 0}])
+
+    def test_no_warning_for_churned_customers(self):
+        """A customer already churned (no order for more than a year) is at high risk
+        but gets no retention activity: the warning is for those who can still be
+        kept."""
+        [gone] = self._customers(1, "Gone", user_id=self.salesman.id)
+        self._orders_on([(gone, 100.0, ago(days)) for days in (500, 480, 460)])
+        self._complaint(gone)
+        model = self._run()
+        self.assertEqual((gone.lifecycle_stage, gone.churn_risk), ("churned", "high"))
+        self.assertFalse(self._activities(gone))
+        self.assertFalse(gone.churn_alert_date)
+        self.assertEqual(model.churn_warning_count, 0)

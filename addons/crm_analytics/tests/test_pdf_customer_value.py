@@ -3,7 +3,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools.pdf import PdfFileReader
 
 from .common import CrmAnalyticsCommon
@@ -21,8 +21,10 @@ def pdf_text(text):
 
 
 @tagged("post_install", "-at_install")
-class TestCustomerValuePdf(CrmAnalyticsCommon):
-    """The customer value report, rendered to PDF by wkhtmltopdf in Chinese."""
+class TestCustomerValuePdf(CrmAnalyticsCommon, HttpCase):
+    """The customer value report, rendered to PDF by wkhtmltopdf in Chinese. An
+    HttpCase, as the host's own PDF tests: wkhtmltopdf loads the report's style sheets
+    from this server, which must answer while the test waits for it."""
 
     @classmethod
     def setUpClass(cls):

@@ -49,8 +49,10 @@ class TestValueSecurity(RpcMixin, CrmAnalyticsCommon, HttpCase):
         self.assertEqual(error["name"], "odoo.exceptions.AccessError")
 
     def test_models_and_history_are_the_servers(self):
-        self.assertRpcRefused(AccessError, "crm_core_manager", "crm.clv.model", "write",
-                              [self.model.id], {"bgnbd_r": 1.0})
+        for values in ({"bgnbd_r": 1.0}, {"churn_warning_count": 5},
+                       {"churn_unwarned_count": 5}):
+            self.assertRpcRefused(AccessError, "crm_core_manager", "crm.clv.model",
+                                  "write", [self.model.id], values)
         history = self.customer.value_history_ids
         self.assertRpcRefused(AccessError, "crm_core_manager", "crm.customer.value.history",
                               "write", history.ids, {"clv_predicted": 1.0})
