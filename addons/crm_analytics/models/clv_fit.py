@@ -32,8 +32,10 @@ BgNbdParams = namedtuple("BgNbdParams", "r alpha a b")
 GammaGammaParams = namedtuple("GammaGammaParams", "p q gamma")
 FitResult = namedtuple("FitResult", "params log_likelihood success message")
 
-# L-BFGS-B iterations before a fit counts as not converged: on a history where nobody
-# seems to drop out, the likelihood has no maximum and keeps growing.
+# L-BFGS-B iterations at most. On a history where nobody seems to drop out, or where
+# every purchase is of the same value, the likelihood has no maximum: the search stops
+# on its flat slope with estimates running away (a towards 0, p and q towards
+# infinity), which the engine refuses beyond a bound.
 MAX_ITERATIONS = 300
 # Largest derivative of the mean log-likelihood per customer (with respect to the
 # logarithms of the parameters) at which a stalled search counts as a maximum.
@@ -154,8 +156,8 @@ def _maximise(objective, start):
     scale = 1.0 / max(objective.n, 1)
 
     def negative(log_params):
-        params = np.exp(log_params)
         with np.errstate(all="ignore"):
+            params = np.exp(log_params)
             value, gradient = objective(params)
         if not (np.isfinite(value) and np.all(np.isfinite(gradient))):
             return 1e300, np.zeros_like(log_params)

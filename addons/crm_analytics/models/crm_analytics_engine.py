@@ -126,23 +126,21 @@ class CrmAnalyticsEngine(models.AbstractModel):
         jit = cr.fetchone()[0]
         cr.execute(SQL("SELECT set_config('work_mem', %s, TRUE), set_config('jit', 'off', TRUE)",
                        RUN_WORK_MEM))
-        try:
-            self._insert_customers(company, as_of)
-            model, predictions = self._fit_and_predict(company, as_of)
-            self._compute_values(company, predictions)
-            self._write_partners(company, as_of)
-            self._insert_history(company, as_of, model)
-            self._alert_churn(company, as_of, model)
-        finally:
-            cr.execute(SQL("SELECT set_config('work_mem', %s, TRUE), set_config('jit', %s, TRUE)",
-                           work_mem, jit))
+        self._insert_customers(company, as_of)
+        model, predictions = self._fit_and_predict(company, as_of)
+        self._compute_values(company, predictions)
+        self._write_partners(company, as_of)
+        self._insert_history(company, as_of, model)
+        self._alert_churn(company, as_of, model)
+        # back to what the transaction had (after an error, the rollback restores them)
+        cr.execute(SQL("SELECT set_config('work_mem', %s, TRUE), set_config('jit', %s, TRUE)",
+                       work_mem, jit))
         return model
 
     def _orders_query(self, company, as_of):
         """Confirmed orders of ``company`` dated up to ``as_of``: commercial partner, day
         and untaxed amount in company currency (a negative order, a refund, counts
-        negatively), as a float: summed a million times, faster than a numeric, and
-        rounded to the cent when written."""
+        negatively), as an exact numeric: a fully refunded period sums to zero."""
         states = tuple(
             state for state in ("sale", "done")
             if state in dict(self.env["sale.order"]._fields["state"].selection)
@@ -150,7 +148,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
         return SQL(
             """SELECT partner.commercial_partner_id AS partner_id,
                       so.date_order::date AS day,
-                      %(amount)s::double precision AS amount
+                      %(amount)s AS amount
                  FROM sale_order so
                  JOIN res_partner partner ON partner.id = so.partner_id
                 WHERE so.state IN %(states)s

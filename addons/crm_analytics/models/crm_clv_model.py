@@ -42,11 +42,12 @@ class CrmClvModel(models.Model):
     churn_warning_count = fields.Integer(
         string="Retention Activities", readonly=True,
         help="Retention activities this computation created, one per customer whose "
-             "churn risk rose to high.")
+             "churn risk rose to high (customers already churned excepted).")
     churn_unwarned_count = fields.Integer(
         string="Nobody to Warn", readonly=True,
         help="Customers whose churn risk rose to high with neither a salesperson nor a "
-             "default CRM responsible: nobody was warned.")
+             "default CRM responsible: nobody was warned. They are warned at the next "
+             "computation after one is set.")
 
     @api.model
     def _crm_server_fields(self):

@@ -44,6 +44,41 @@ class TestEdgeCases(CrmAnalyticsCommon):
                             [customer.id])
         self.assertEqual(self.env.cr.fetchone(), (0, 0))
 
+    def test_refunds_on_purchase_days(self):
+        """A refund on a purchase day lowers the spend but not the value of that day's
+        purchase (m_x is the spend per repeat purchase); a refund before the first
+        purchase does not make a purchase day; a customer with refunds only is no
+        customer; a period refunded in full sums to exactly zero (no falling-spend
+        signal from rounding)."""
+        mixed, refunds_only, refunded = self._customers(3, "Refund Day")
+        self._orders_on([
+            (mixed, -20.0, date(2025, 1, 5)),    # refund before the first purchase
+            (mixed, 100.0, date(2025, 1, 10)),
+            (mixed, 60.0, date(2025, 2, 10)),
+            (mixed, -50.0, date(2025, 2, 10)),   # same day as a purchase of 60
+            (mixed, 90.0, date(2025, 3, 12)),
+            (refunds_only, -40.0, date(2025, 2, 1)),
+            # refunded in full, in the period before the last 180 days
+            (refunded, 0.10, date(2024, 6, 3)),
+            (refunded, 0.20, date(2024, 6, 3)),
+            (refunded, -0.30, date(2024, 6, 4)),
+            (refunded, 75.0, date(2025, 3, 30)),
+        ])
+        self._run()
+        self.env.cr.execute(
+            """SELECT partner_id, x, t_x, age, round(m_x::numeric, 2), frequency,
+                      round(monetary::numeric, 2), previous_spend
+                 FROM crm_analytics_customer WHERE partner_id IN %s""",
+            [(mixed.id, refunds_only.id, refunded.id)])
+        rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        self.assertNotIn(refunds_only.id, rows)
+        # purchase days Jan 10, Feb 10, Mar 12; m_x = (60 + 90) / 2; the refunds count
+        # in the monetary value only
+        self.assertEqual(rows[mixed.id][:6], (2, 61, 80, 75, 3, 180))
+        self.assertEqual(rows[refunded.id][-1], 0.0)
+        self.assertFalse(refunds_only.rfm_frequency)
+        self.assertEqual(mixed.rfm_monetary, 180.0)
+
     def test_merged_partners(self):
         """After two customers are merged, the engine runs and the survivor has the
         orders of both; the history of the other follows it."""

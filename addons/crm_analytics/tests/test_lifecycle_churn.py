@@ -248,15 +248,21 @@ class TestChurnWarning(CrmAnalyticsCommon):
         # the run says how many customers nobody could be warned about
         self.assertRecordValues(model, [
             {"churn_warning_count": 0, "churn_unwarned_count": 1}])
-        # with a default CRM responsible
+        # nobody warned, no episode started: counted again at the next run
+        self.assertFalse(nobody.churn_alert_date)
+        self.assertEqual(self._run().churn_unwarned_count, 1)
+        # with a default CRM responsible, both are warned, once
         self._orders_on([(orphan, 100.0, ago(days)) for days in (100, 90, 80)])
         self._complaint(orphan)
         self.company.crm_fallback_user_id = self.manager
         model = self._run()
         self.assertEqual(self._activities(orphan).user_id, self.manager)
-        self.assertFalse(self._activities(nobody), "the same episode for the first one")
+        self.assertEqual(self._activities(nobody).user_id, self.manager)
+        self.assertEqual(nobody.churn_alert_date, AS_OF)
         self.assertRecordValues(model, [
-            {"churn_warning_count": 1, "churn_unwarned_count": 0}])
+            {"churn_warning_count": 2, "churn_unwarned_count": 0}])
+        self.assertEqual(self._run().churn_warning_count, 0, "the same episodes")
+        self.assertEqual(len(self._activities(nobody)), 1)
 
     def test_no_warning_for_churned_customers(self):
         """A customer already churned (no order for more than a year) is at high risk
