@@ -26,6 +26,54 @@ class CrmAnalyticsEngine(models.AbstractModel):
     _inherit = "crm.analytics.engine"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
+    def _demo_create_orders(self, xmlids, product_id):
+        """Demo data: two years of confirmed orders for the given customers, with
+        profiles that make every score show (loyal, regular, new, declining, lost).
+        Deterministic: the same orders on every install, dated from today."""
+        rng = random.Random(20250101)
+        today = fields.Datetime.now().replace(hour=10, minute=0, second=0, microsecond=0)
+        specs = []
+        partners = [self.env.ref(xmlid, raise_if_not_found=False) for xmlid in xmlids]
+        for index, partner in enumerate(filter(None, partners)):
+            profile = ("loyal", "regular", "loyal", "new", "declining", "lost")[index % 6]
+            if profile == "loyal":
+                days, gap, amount = 700 - rng.randint(0, 60), (25, 60), (2000, 8000)
+                last = rng.randint(0, 20)
+            elif profile == "regular":
+                days, gap, amount = 650 - rng.randint(0, 100), (70, 120), (500, 3000)
+                last = rng.randint(0, 60)
+            elif profile == "new":
+                days, gap, amount = rng.randint(20, 70), (15, 30), (300, 1500)
+                last = rng.randint(0, 10)
+            elif profile == "declining":
+                days, gap, amount = 720 - rng.randint(0, 30), (40, 80), (1500, 5000)
+                last = rng.randint(150, 300)
+            else:
+                days, gap, amount = 730 - rng.randint(0, 30), (60, 150), (200, 1200)
+                last = rng.randint(400, 500)
+            # each customer spends around a level of its own (what the Gamma-Gamma
+            # model of the spend per purchase expects)
+            level = rng.uniform(*amount)
+            while days >= last:
+                specs.append((partner, round(level * rng.uniform(0.75, 1.25)),
+                              today - timedelta(days=days)))
+                days -= rng.randint(*gap)
+        orders = self.env["sale.order"].create([{
+            "partner_id": partner.id,
+            "user_id": partner.user_id.id or self.env.uid,
+            "order_line": [Command.create({
+                "product_id": product_id, "product_uom_qty": 1, "price_unit": amount,
+                "tax_id": [Command.clear()],
+            })],
+        } for partner, amount, _date in specs])
+        orders.action_confirm()
+        # confirming dates an order now; the customers are customers since the first
+        self._demo_set_values(orders, {"date_order": [date for _p, _a, date in specs]})
+        self.env["res.partner"].sudo()._crm_set_customer_since_from_orders(
+            orders.partner_id.ids)
+        return orders.ids
+
+    @api.model
     def _demo_create_funnel(self, salespeople, partner_xmlids, product_id, campaign_xmlids,
                             sources, count=44, campaign_count=8):
         """Demo data: a year of the sales funnel, lead → opportunity → quotation →
@@ -115,15 +163,15 @@ class CrmAnalyticsEngine(models.AbstractModel):
             leads.browse([spec["lead"].id for spec in specs
                           if spec.get("lost") and spec["reason"] == reason]
                          ).action_set_lost(lost_reason_id=reason.id)
-        for spec in specs:
-            last = spec.get("closed") or spec.get("quoted") or spec.get("converted")
-            spec["lead"].write({
-                "date_open": spec["opened"],
-                "date_conversion": spec.get("converted", False),
-                "date_closed": spec.get("closed", False),
-                "date_last_stage_update": last or spec["created"],
-            })
-        self._demo_backdate("crm_lead", leads, [spec["created"] for spec in specs])
+        self._demo_set_values(leads, {
+            "create_date": [spec["created"] for spec in specs],
+            "date_open": [spec["opened"] for spec in specs],
+            "date_conversion": [spec.get("converted") for spec in specs],
+            "date_closed": [spec.get("closed") for spec in specs],
+            "date_last_stage_update": [
+                spec.get("closed") or spec.get("quoted") or spec.get("converted")
+                or spec["created"] for spec in specs],
+        })
 
         Data = self.env["ir.model.data"]
         Data._update_xmlids([{
@@ -192,26 +240,38 @@ class CrmAnalyticsEngine(models.AbstractModel):
             spec["order"] = order
         ordered = [spec for spec in quoted if spec.get("ordered")]
         orders.browse([spec["order"].id for spec in ordered]).action_confirm()
-        for spec in quoted:
-            spec["order"].date_order = spec.get("ordered") or spec["quoted"]
-        self._demo_backdate("sale_order", orders, [spec["quoted"] for spec in quoted])
+        self._demo_set_values(orders, {
+            "create_date": [spec["quoted"] for spec in quoted],
+            "date_order": [spec.get("ordered") or spec["quoted"] for spec in quoted],
+        })
         return orders
 
     @api.model
-    def _demo_backdate(self, table, records, dates):
-        """Give ``records`` (rows of ``table``) the creation dates ``dates``: a field
-        the ORM writes itself, set in one statement."""
+    def _demo_set_values(self, records, values):
+        """Write ``values`` (``{field name: one value per record}``) on ``records`` in one
+        statement, the fields the ORM keeps to itself (creation date) included; then
+        let what depends on them recompute."""
         if not records:
             return
         self.env.flush_all()
+        names = list(values)
+        fields_ = [records._fields[name] for name in names]
+        rows = SQL(", ").join(
+            SQL("(%s, %s)", record.id, SQL(", ").join(
+                SQL("%s::%s", values[name][index], SQL(field.column_type[1]))
+                for name, field in zip(names, fields_, strict=True)))
+            for index, record in enumerate(records))
         self.env.cr.execute(SQL(
-            """UPDATE %(table)s t SET create_date = v.create_date
-                 FROM (VALUES %(values)s) AS v(id, create_date)
+            """UPDATE %(table)s t SET %(assignments)s
+                 FROM (VALUES %(rows)s) AS v(id, %(columns)s)
                 WHERE t.id = v.id""",
-            table=SQL.identifier(table),
-            values=SQL(", ").join(SQL("(%s, %s::timestamp)", record.id, date)
-                                  for record, date in zip(records, dates, strict=True)),
+            table=SQL.identifier(records._table),
+            assignments=SQL(", ").join(
+                SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name))
+                for name in names),
+            rows=rows,
+            columns=SQL(", ").join(SQL.identifier(name) for name in names),
         ))
-        records.invalidate_recordset(["create_date"])
-        records.modified(["create_date"])
+        records.invalidate_recordset(names)
+        records.modified(names)
         self.env.flush_all()

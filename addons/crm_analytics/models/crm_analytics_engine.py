@@ -1,10 +1,8 @@
 import logging
-import random
-from datetime import timedelta
 
 import numpy as np
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
@@ -65,52 +63,6 @@ class CrmAnalyticsEngine(models.AbstractModel):
         """Daily recomputation, for every company."""
         for company in self.env["res.company"].sudo().search([("active", "=", True)]):
             self.with_company(company).sudo()._run(company, fields.Date.context_today(self))
-
-    @api.model
-    def _demo_create_orders(self, xmlids, product_id):
-        """Demo data: two years of confirmed orders for the given customers, with
-        profiles that make every score show (loyal, regular, new, declining, lost).
-        Deterministic: the same orders on every install, dated from today."""
-        rng = random.Random(20250101)
-        today = fields.Datetime.now().replace(hour=10, minute=0, second=0, microsecond=0)
-        specs = []
-        partners = [self.env.ref(xmlid, raise_if_not_found=False) for xmlid in xmlids]
-        for index, partner in enumerate(filter(None, partners)):
-            profile = ("loyal", "regular", "loyal", "new", "declining", "lost")[index % 6]
-            if profile == "loyal":
-                days, gap, amount = 700 - rng.randint(0, 60), (25, 60), (2000, 8000)
-                last = rng.randint(0, 20)
-            elif profile == "regular":
-                days, gap, amount = 650 - rng.randint(0, 100), (70, 120), (500, 3000)
-                last = rng.randint(0, 60)
-            elif profile == "new":
-                days, gap, amount = rng.randint(20, 70), (15, 30), (300, 1500)
-                last = rng.randint(0, 10)
-            elif profile == "declining":
-                days, gap, amount = 720 - rng.randint(0, 30), (40, 80), (1500, 5000)
-                last = rng.randint(150, 300)
-            else:
-                days, gap, amount = 730 - rng.randint(0, 30), (60, 150), (200, 1200)
-                last = rng.randint(400, 500)
-            # each customer spends around a level of its own (what the Gamma-Gamma
-            # model of the spend per purchase expects)
-            level = rng.uniform(*amount)
-            while days >= last:
-                specs.append((partner, round(level * rng.uniform(0.75, 1.25)),
-                              today - timedelta(days=days)))
-                days -= rng.randint(*gap)
-        orders = self.env["sale.order"].create([{
-            "partner_id": partner.id,
-            "user_id": partner.user_id.id or self.env.uid,
-            "order_line": [Command.create({
-                "product_id": product_id, "product_uom_qty": 1, "price_unit": amount,
-                "tax_id": [Command.clear()],
-            })],
-        } for partner, amount, _date in specs])
-        orders.action_confirm()
-        for order, (_partner, _amount, date_order) in zip(orders, specs, strict=True):
-            order.date_order = date_order
-        return orders.ids
 
     # ------------------------------------------------------------------ steps
 
