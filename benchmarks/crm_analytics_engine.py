@@ -127,8 +127,8 @@ def fill(env, customers, orders, SQL):
     return company, len(index)
 
 
-STEPS = ("_insert_customers", "_fit_and_predict", "_compute_values", "_write_partners",
-         "_insert_history", "_alert_churn")
+STEPS = ("_insert_customers", "_fit_and_predict", "_compute_values", "_write_values",
+         "_insert_history", "_alert_churn", "_notify_dependents")
 
 
 @contextmanager
@@ -157,8 +157,9 @@ def timed_steps(engine_class, times):
 def report_steps(steps, model):
     for name in STEPS:
         print(f"  {name:<26} {steps.get(name, 0.0):8.2f} s")
-    print(f"  retention activities: {model.churn_warning_count}, customers at high risk "
-          f"with nobody to warn: {model.churn_unwarned_count}")
+    print(f"  value rows changed: {model.changed_count}, retention activities: "
+          f"{model.churn_warning_count}, customers at high risk with nobody to warn: "
+          f"{model.churn_unwarned_count}")
 
 
 def main():
@@ -217,8 +218,11 @@ def main():
             print(f"engine run ({model.customer_count} customers, {model.state}): "
                   f"{engine:8.2f} s, {queries} queries"
                   + (" (slowed down by tracemalloc)" if args.trace_memory else ""))
-            print(f"engine / aggregate: {engine / aggregate:6.1f}x")
+            first = engine
+            print(f"engine / aggregate: {engine / aggregate:6.1f}x (aim: 10x for a first run)")
             report_steps(steps, model)
+            history = env["crm.customer.value.history"]
+            print(f"  history rows: {history.search_count([('model_id', '=', model.id)])}")
             if args.trace_memory:
                 print(f"engine peak Python memory (tracemalloc): {peak / 2**20:8.1f} MiB")
             print(f"process peak resident memory (getrusage): {rss:8.1f} MiB "
@@ -226,8 +230,9 @@ def main():
             if model.reason:
                 print(f"model: {model.reason}")
             if model.state == "fitted":
-                print(f"fit: r={model.bgnbd_r:.3f} alpha={model.bgnbd_alpha:.3f} "
-                      f"a={model.bgnbd_a:.3f} b={model.bgnbd_b:.3f} p={model.gg_p:.3f} "
+                print(f"fit ({model.model_kind}): r={model.bgnbd_r:.3f} "
+                      f"alpha={model.bgnbd_alpha:.3f} a={model.bgnbd_a:.3f} "
+                      f"b={model.bgnbd_b:.3f} p={model.gg_p:.3f} "
                       f"q={model.gg_q:.3f} gamma={model.gg_gamma:.3f}")
 
             # the next day's run: the same customers, warnings only for new episodes
@@ -237,8 +242,12 @@ def main():
                     as_of=fields.Date.add(model.as_of, days=1))
                 engine = time.perf_counter() - start
             print(f"next day's run: {engine:8.2f} s, "
-                  f"engine / aggregate: {engine / aggregate:6.1f}x")
+                  f"engine / aggregate: {engine / aggregate:6.1f}x (aim: 5x)")
             report_steps(steps, model)
+            print(f"  history rows: {history.search_count([('model_id', '=', model.id)])}")
+            print(f"side by side: aggregate {aggregate:.2f} s | first run {first:.2f} s "
+                  f"({first / aggregate:.1f}x) | next day {engine:.2f} s "
+                  f"({engine / aggregate:.1f}x) | peak RSS {rss:.0f} MiB")
         finally:
             cr.rollback()
     print("rolled back: the database is left as it was")

@@ -2,7 +2,7 @@
     "name": "CRM Analytics: Customer Value",
     "summary": "RFM scores, customer lifetime value (BG/NBD and Gamma-Gamma), the customer "
     "pyramid and the history of customer value",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "CRM Suite",
@@ -25,7 +25,7 @@
         "report/crm_retention_report_views.xml",
         "report/crm_service_report_views.xml",
         "report/crm_campaign_report_views.xml",
-        "report/crm_customer_value_report_templates.xml",
+        "report/customer_value_pdf_templates.xml",
         "views/crm_analytics_menus.xml",
         # the dashboard links to the report menus: after them
         "data/crm_analytics_dashboard.xml",
@@ -38,6 +38,7 @@
             "crm_analytics/static/tests/tours/*.js",
         ],
     },
+    "post_init_hook": "post_init_hook",
     "installable": True,
     "application": False,
 }

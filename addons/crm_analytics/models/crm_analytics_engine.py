@@ -1,13 +1,16 @@
 import logging
+from collections import defaultdict
 
 import numpy as np
+from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+from odoo.tools.misc import formatLang
 
-from . import clv_fit
-from .res_partner import RFM_SEGMENT_GRID
+from ..tools import clv_fit
+from .crm_customer_value import RFM_SEGMENT_GRID
 
 _logger = logging.getLogger(__name__)
 
@@ -22,6 +25,18 @@ CUSTOMER_TABLE = "crm_analytics_customer"
 WORK_TABLE = "crm_analytics_value"
 # Memory for the sorts and hashes of a run (instead of temporary files)
 RUN_WORK_MEM = "128MB"
+# First key of the transaction-level advisory lock that allows one run per company at
+# a time (the second key is the company's id)
+RUN_LOCK_KEY = 424_242
+# A stored predicted value is refreshed when it moves by more than this share: it
+# drifts a little every day as customers age, and rewriting every customer daily
+# for that would cost more than it tells
+CLV_REFRESH_SHARE = 0.01
+PURCHASE_FITS = {"bgnbd": clv_fit.fit_bgnbd, "mbgnbd": clv_fit.fit_mbgnbd}
+# The last days of the history, on which the purchase models are compared
+HOLDOUT_DAYS = 90
+# Minutes before the job tries a failed computation again
+RETRY_MINUTES = 30
 
 
 def _sane(params):
@@ -43,11 +58,17 @@ class CrmAnalyticsEngine(models.AbstractModel):
     @api.model
     def run(self, as_of=None):
         """Recompute the customer value of the current company from its confirmed
-        orders dated up to ``as_of`` (a date, default today): RFM scores and segment,
-        historic value, the customer pyramid, the BG/NBD and Gamma-Gamma models and the
-        predictions they give, and one history row per customer.
+        orders dated up to ``as_of`` (a date, default the company's today): RFM scores
+        and segment, historic value, the customer pyramid, the purchase and spend
+        models and the predictions they give, lifecycle, value matrix and churn
+        warnings, into ``crm.customer.value`` (one row per customer of the company);
+        a history row per customer whose tier, stage, segment, quadrant or risk changed
+        and, once a month, a snapshot of every customer.
 
-        Set-based: a fixed number of statements whatever the number of customers.
+        Set-based: a fixed number of statements whatever the number of customers. It
+        writes the narrow value table only (never the partners people edit), and only
+        the rows whose scores changed. One run per company at a time: a second one is
+        refused.
 
         :return: the ``crm.clv.model`` record of this run
         """
@@ -55,14 +76,82 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 or self.env.user.has_group("sales_team.group_sale_manager")):
             raise AccessError(self.env._(
                 "Only sales administrators can recompute the customer value."))
-        as_of = fields.Date.to_date(as_of) or fields.Date.context_today(self)
-        return self.sudo()._run(self.env.company, as_of)
+        company = self.env.company
+        as_of = fields.Date.to_date(as_of) or company._crm_today()
+        if not self._try_lock(company):
+            raise UserError(self.env._(
+                "The customer value of %(company)s is being computed right now; try again "
+                "once that computation is over.", company=company.name))
+        return self.sudo()._run(company, as_of)
 
     @api.model
     def _cron_run(self):
-        """Daily recomputation, for every company."""
+        """Daily recomputation of every company whose value is not computed for its
+        today yet. Under the scheduler, one company per call: the host's cron progress
+        (``_notify_progress``) commits it and calls again for the next one, so each
+        company's run is a transaction of its own. A company being computed already is
+        skipped; a computation that fails is rolled back to its savepoint, recorded on
+        a model record of state *failed* (that company waits ``RETRY_MINUTES``), and
+        the job is triggered again then."""
+        due = self._companies_due()
+        one_at_a_time = bool(self.env.context.get("ir_cron_progress_id"))
+        batch = due[:1] if one_at_a_time else due
+        failed = False
+        for company in batch:
+            engine = self.with_company(company).sudo()
+            try:
+                with self.env.cr.savepoint():
+                    if not engine._try_lock(company):
+                        _logger.info("Customer value of %s: being computed already, skipped",
+                                     company.name)
+                        continue
+                    engine._run(company, company._crm_today())
+            except Exception as error:
+                _logger.exception("Customer value of %s could not be computed", company.name)
+                engine._record_failure(company, error)
+                failed = True
+        self.env["ir.cron"]._notify_progress(done=len(batch),
+                                             remaining=len(due) - len(batch))
+        if failed:
+            self.env.ref("crm_analytics.crm_analytics_engine_cron")._trigger(
+                fields.Datetime.add(fields.Datetime.now(), minutes=RETRY_MINUTES))
+
+    @api.model
+    def _companies_due(self):
+        """The active companies whose value is not computed for their today yet, and
+        that did not fail in the last ``RETRY_MINUTES``."""
+        Model = self.env["crm.clv.model"].sudo()
+        retry_after = fields.Datetime.subtract(fields.Datetime.now(), minutes=RETRY_MINUTES)
+        due = self.env["res.company"]
         for company in self.env["res.company"].sudo().search([("active", "=", True)]):
-            self.with_company(company).sudo()._run(company, fields.Date.context_today(self))
+            today = company._crm_today()
+            if Model.search_count([("company_id", "=", company.id), ("as_of", ">=", today),
+                                   ("state", "!=", "failed")], limit=1):
+                continue
+            if Model.search_count([("company_id", "=", company.id), ("state", "=", "failed"),
+                                   ("create_date", ">", retry_after)], limit=1):
+                continue
+            due |= company
+        return due
+
+    def _try_lock(self, company):
+        """Take the company's run lock for this transaction, if nobody holds it."""
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)",
+                                RUN_LOCK_KEY, company.id))
+        return self.env.cr.fetchone()[0]
+
+    def _record_failure(self, company, error):
+        """A model record saying that the computation of ``company`` failed, and why."""
+        message = str(error).strip().splitlines()[0][:500] if str(error).strip() \
+            else type(error).__name__
+        self._create_clv_model({
+            "company_id": company.id,
+            "as_of": company._crm_today(),
+            "state": "failed",
+            "reason": lambda env: env._(
+                "The computation failed: %(error)s. The scheduled job tries again in "
+                "%(minutes)s minutes.", error=message, minutes=RETRY_MINUTES),
+        })
 
     # ------------------------------------------------------------------ steps
 
@@ -81,9 +170,11 @@ class CrmAnalyticsEngine(models.AbstractModel):
         self._insert_customers(company, as_of)
         model, predictions = self._fit_and_predict(company, as_of)
         self._compute_values(company, predictions)
-        self._write_partners(company, as_of)
+        changed = self._write_values(company, as_of, model)
         self._insert_history(company, as_of, model)
         self._alert_churn(company, as_of, model)
+        self.env["crm.customer.value"].invalidate_model()
+        self._notify_dependents(company, changed)
         # back to what the transaction had (after an error, the rollback restores them)
         cr.execute(SQL("SELECT set_config('work_mem', %s, TRUE), set_config('jit', %s, TRUE)",
                        work_mem, jit))
@@ -91,31 +182,34 @@ class CrmAnalyticsEngine(models.AbstractModel):
 
     def _orders_query(self, company, as_of):
         """Confirmed orders of ``company`` dated up to ``as_of``: commercial partner, day
-        and untaxed amount in company currency (a negative order, a refund, counts
-        negatively), as an exact numeric: a fully refunded period sums to zero."""
+        (the company's, in its time zone) and untaxed amount in company currency (a
+        negative order, a refund, counts negatively), as an exact numeric: a fully
+        refunded period sums to zero."""
         states = tuple(
             state for state in ("sale", "done")
             if state in dict(self.env["sale.order"]._fields["state"].selection)
         )
         return SQL(
             """SELECT partner.commercial_partner_id AS partner_id,
-                      so.date_order::date AS day,
+                      %(day)s AS day,
                       %(amount)s AS amount
                  FROM sale_order so
                  JOIN res_partner partner ON partner.id = so.partner_id
                 WHERE so.state IN %(states)s
                   AND so.company_id = %(company)s
                   AND so.date_order < %(end)s""",
+            day=company._crm_local_date_sql(SQL("so.date_order")),
             amount=self.env["sale.order"]._crm_amount_company_sql("so"),
             states=states,
             company=company.id,
-            end=fields.Date.add(as_of, days=1),
+            end=company._crm_day_start(fields.Date.add(as_of, days=1)),
         )
 
     def _insert_customers(self, company, as_of):
         """One row per customer in a temporary table: RFM figures, (x, t_x, T, m_x) in
-        days, the spend of the last churn-warning period and of the period before. One
-        pass over the orders: grouped by customer and day, then by customer."""
+        days, the first and last purchase days and the spend of the first one, the
+        spend of the last churn-warning period and of the period before. One pass over
+        the orders: grouped by customer and day, then by customer."""
         cr = self.env.cr
         cr.execute(SQL(
             """DROP TABLE IF EXISTS %(table)s;
@@ -142,6 +236,19 @@ class CrmAnalyticsEngine(models.AbstractModel):
                    (MAX(day) FILTER (WHERE purchases > 0)
                     - MIN(day) FILTER (WHERE purchases > 0)) AS t_x,
                    %(as_of)s::date - MIN(day) FILTER (WHERE purchases > 0) AS age,
+                   MIN(day) FILTER (WHERE purchases > 0) AS first_day,
+                   MAX(day) FILTER (WHERE purchases > 0) AS last_day,
+                   COALESCE(SUM(spend) FILTER (WHERE first), 0)::double precision
+                       AS first_spend,
+                   (COUNT(*) FILTER (WHERE purchases > 0 AND day <= %(cal_end)s) - 1)
+                       ::double precision AS x_cal,
+                   (MAX(day) FILTER (WHERE purchases > 0 AND day <= %(cal_end)s)
+                    - MIN(day) FILTER (WHERE purchases > 0))::double precision AS t_x_cal,
+                   CASE WHEN MIN(day) FILTER (WHERE purchases > 0) <= %(cal_end)s
+                        THEN %(cal_end)s::date - MIN(day) FILTER (WHERE purchases > 0)
+                        END::double precision AS age_cal,
+                   COUNT(*) FILTER (WHERE purchases > 0 AND day > %(cal_end)s)
+                       ::double precision AS x_holdout,
                    COALESCE(AVG(spend) FILTER (WHERE purchases > 0 AND NOT first), 0)
                        ::double precision AS m_x,
                    COALESCE(SUM(amount) FILTER (
@@ -157,6 +264,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
             table=SQL.identifier(CUSTOMER_TABLE),
             orders=self._orders_query(company, as_of),
             as_of=as_of,
+            cal_end=fields.Date.subtract(as_of, days=HOLDOUT_DAYS),
             period=company.crm_churn_spend_days,
         ))
 
@@ -176,15 +284,17 @@ class CrmAnalyticsEngine(models.AbstractModel):
         return model.with_env(self.env)
 
     def _fit_and_predict(self, company, as_of):
-        """Fit BG/NBD and Gamma-Gamma on (x, t_x, T, m_x); with too few repeat
-        customers, record why nothing was fitted.
+        """Fit the purchase model (BG/NBD or modified BG/NBD, chosen by fit: see
+        ``_choose_purchase_model``) and Gamma-Gamma on (x, t_x, T, m_x); with too few
+        repeat customers, record why nothing was fitted.
 
         :return: the ``crm.clv.model`` of the run, and the predictions (partner ids,
             expected purchases in 90 days, probability alive, predicted value) or None
         """
         cr = self.env.cr
-        cr.execute(SQL("SELECT partner_id, x, t_x, age, m_x FROM %s",
-                       SQL.identifier(CUSTOMER_TABLE)))
+        cr.execute(SQL(
+            "SELECT partner_id, x, t_x, age, m_x, first_spend, x_cal, t_x_cal, age_cal, "
+            "x_holdout FROM %s", SQL.identifier(CUSTOMER_TABLE)))
         rows = cr.fetchall()
         horizon = company.crm_clv_horizon_months
         values = {
@@ -198,7 +308,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
             values["reason"] = lambda env: env._("No confirmed orders up to %(date)s.", date=as_of)
             return self._create_clv_model(values), None
         data = np.array(rows, dtype=float)
-        partner_ids, x, t_x, age, m_x = data.T
+        partner_ids, x, t_x, age, m_x, first_spend = data.T[:6]
         repeat = int(np.count_nonzero(x > 0))
         values["repeat_customer_count"] = repeat
         if repeat < MIN_REPEAT_CUSTOMERS:
@@ -210,32 +320,34 @@ class CrmAnalyticsEngine(models.AbstractModel):
             )
             return self._create_clv_model(values), None
         try:
-            bgnbd = clv_fit.fit_bgnbd(x, t_x, age)
+            purchases = self._choose_purchase_model(data)
             gamma_gamma = clv_fit.fit_gamma_gamma(x, m_x)
         except (ValueError, FloatingPointError, ArithmeticError) as error:
             _logger.warning("Customer value models not fitted: %s", error)
-            bgnbd = gamma_gamma = None
-        if not (bgnbd and bgnbd.success and _sane(bgnbd.params)):
+            purchases = gamma_gamma = None
+        if not (purchases and purchases.success and _sane(purchases.params)):
             values["reason"] = lambda env: env._(
                 "The optimisation did not converge on the order history up to %(date)s.",
                 date=as_of,
             )
             return self._create_clv_model(values), None
-        params = bgnbd.params
+        params = purchases.params
         expected_90d = clv_fit.expected_purchases(params, 90, x, t_x, age)
         p_alive = clv_fit.probability_alive(params, x, t_x, age)
         horizon_purchases = clv_fit.expected_purchases(
             params, horizon * DAYS_PER_MONTH, x, t_x, age)
         values.update({
             "state": "fitted",
+            "model_kind": params.kind,
             "bgnbd_r": params.r,
             "bgnbd_alpha": params.alpha,
             "bgnbd_a": params.a,
             "bgnbd_b": params.b,
-            "log_likelihood": bgnbd.log_likelihood,
+            "log_likelihood": purchases.log_likelihood,
         })
         if gamma_gamma and gamma_gamma.success and _sane(gamma_gamma.params):
-            spend = clv_fit.expected_average_value(gamma_gamma.params, x, m_x)
+            # a one-time buyer's own first purchase counts, shrunk toward the mean
+            spend = clv_fit.expected_average_value(gamma_gamma.params, x, m_x, first_spend)
             values.update({
                 "gg_p": gamma_gamma.params.p,
                 "gg_q": gamma_gamma.params.q,
@@ -246,17 +358,42 @@ class CrmAnalyticsEngine(models.AbstractModel):
             # spend per transaction no different from one customer to the next (the
             # estimates run away to infinity): every customer's mean is the average
             repeat_spend = m_x[(x > 0) & (m_x > 0)]
-            spend = np.full_like(x, float(repeat_spend.mean()) if repeat_spend.size else 0.0)
+            average = float(repeat_spend.mean()) if repeat_spend.size else 0.0
+            spend = np.full_like(x, average)
             values["reason"] = lambda env: env._(
                 "The Gamma-Gamma model could not be fitted (the spend per purchase hardly "
                 "differs between customers): the predicted value uses the average spend "
-                "of a repeat purchase, %(spend).2f.",
-                spend=float(spend[0]) if spend.size else 0.0,
+                "of a repeat purchase, %(spend)s.",
+                spend=formatLang(env, average, currency_obj=company.currency_id),
             )
         clv = horizon_purchases * spend
         predictions = (partner_ids.astype(int), np.round(expected_90d, 6),
                        np.round(p_alive, 6), np.round(clv, 2))
         return self._create_clv_model(values), predictions
+
+    def _choose_purchase_model(self, data):
+        """The purchase model of the company, chosen by fit: both models are fitted on
+        the history up to ``HOLDOUT_DAYS`` before the analysis and the one predicting
+        the purchases of those last days best per customer wins (log-likelihood when
+        the earlier history has too few repeat customers); the winner is then fitted
+        on the whole history.
+
+        :return: the ``FitResult`` of the chosen model on the whole history
+        """
+        _ids, x, t_x, age, _m_x, _first, x_cal, t_x_cal, age_cal, x_holdout = data.T
+        calibrated = ~np.isnan(age_cal)
+        holdout = None
+        if np.count_nonzero(x_cal[calibrated] > 0) >= MIN_REPEAT_CUSTOMERS:
+            choice = clv_fit.choose_model(
+                x_cal[calibrated], t_x_cal[calibrated], age_cal[calibrated],
+                holdout=(HOLDOUT_DAYS, x_holdout[calibrated]))
+            holdout = choice.kind
+        if holdout:
+            fit = PURCHASE_FITS[holdout](x, t_x, age)
+            if fit.success and _sane(fit.params):
+                return fit
+        choice = clv_fit.choose_model(x, t_x, age)
+        return choice.fit or choice.fits["bgnbd"]
 
     def _compute_values(self, company, predictions):
         """Everything the run writes, per customer, into a second temporary table in
@@ -300,8 +437,13 @@ class CrmAnalyticsEngine(models.AbstractModel):
               GROUP BY c.commercial_partner_id
             ),
             signals AS (
-                SELECT s.*, p.lifecycle_stage AS old_stage, p.customer_tier AS old_tier,
-                       p.churn_alert_date IS NOT NULL AS alerted,
+                SELECT s.*, old.id AS value_id,
+                       old.lifecycle_stage AS old_stage, old.customer_tier AS old_tier,
+                       old.rfm_segment AS old_segment, old.value_quadrant AS old_quadrant,
+                       old.churn_risk AS old_risk,
+                       old.manual_customer_tier AS manual_tier,
+                       old.manual_lifecycle_stage AS manual_stage,
+                       old.churn_alert_date IS NOT NULL AS alerted,
                        COALESCE(s.p_alive < %(alive_threshold)s, FALSE) AS sig_alive,
                        CASE WHEN s.x > 0
                             THEN s.recency_days > %(factor)s * s.t_x::float / s.x
@@ -312,9 +454,14 @@ class CrmAnalyticsEngine(models.AbstractModel):
                        COALESCE(p.crm_nps_category = 'detractor', FALSE) AS sig_detractor
                   FROM scored s
                   JOIN res_partner p ON p.id = s.partner_id
+             LEFT JOIN crm_customer_value old
+                       ON old.partner_id = s.partner_id AND old.company_id = %(company)s
              LEFT JOIN complaints ON complaints.partner_id = s.partner_id
             )
-            SELECT v.partner_id, v.recency_days, v.frequency, v.monetary,
+            SELECT v.partner_id, v.value_id, v.recency_days, v.frequency, v.monetary,
+                   v.first_day, v.last_day, v.x, v.t_x,
+                   v.old_segment, v.old_quadrant, v.old_risk, v.manual_tier,
+                   v.manual_stage,
                    v.r_score, v.f_score, v.m_score, grid.segment,
                    CASE WHEN v.value_total <= 0 THEN 'small'
                         WHEN v.value_before < v.value_total * %(key)s THEN 'key'
@@ -332,7 +479,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
                    CASE WHEN %(signals)s >= %(high)s THEN 'high'
                         WHEN %(signals)s >= 1 THEN 'medium'
                         ELSE 'low' END AS risk,
-                   NULLIF(%(reasons)s, '') AS reasons
+                   %(signals_json)s AS signals
               FROM signals v
               JOIN (VALUES %(grid)s) AS grid(r_score, f_score, segment)
                    ON grid.r_score = v.r_score AND grid.f_score = v.f_score
@@ -357,7 +504,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 """(v.sig_alive::int + v.sig_overdue::int + v.sig_spend::int
                     + (v.sig_complaints > 0)::int + v.sig_detractor::int)"""),
             high=company.crm_churn_high_signals,
-            reasons=self._reasons_sql(),
+            signals_json=self._signals_sql(),
             grid=SQL(", ").join(
                 SQL("(%s, %s, %s)", r_score, f_score, segment)
                 for r_score, row in RFM_SEGMENT_GRID.items()
@@ -388,45 +535,40 @@ class CrmAnalyticsEngine(models.AbstractModel):
             formation_orders=company.crm_lifecycle_formation_orders,
         )
 
-    def _reasons_sql(self):
-        """The churn signals of the customer ``v``, a line each, in the language of the
-        run (the labels keep their placeholders, filled in by the database)."""
-        env = self.env
+    def _signals_sql(self):
+        """The churn signals of the customer ``v`` and their figures, as a JSON object
+        (NULL without signal): rendered in the reader's language when read
+        (``crm.customer.value.churn_reasons``). Figures that change every day (days
+        since the last order, probability alive) are not stored: the reader sees
+        today's."""
         return SQL(
-            """concat_ws(E'\n',
-                CASE WHEN v.sig_alive THEN replace(%(alive)s, %(probability)s,
-                    ROUND((v.p_alive * 100)::numeric)::text || %(percent)s) END,
-                CASE WHEN v.sig_overdue AND v.x > 0 THEN replace(replace(%(overdue)s,
-                    %(days)s, v.recency_days::text),
-                    %(gap)s, ROUND((v.t_x::numeric / v.x), 0)::text) END,
-                CASE WHEN v.sig_overdue AND v.x = 0 THEN replace(%(silent)s,
-                    %(days)s, v.recency_days::text) END,
-                CASE WHEN v.sig_spend THEN replace(replace(%(spend)s,
-                    %(recent)s, ROUND(v.recent_spend::numeric, 2)::text),
-                    %(previous)s, ROUND(v.previous_spend::numeric, 2)::text) END,
-                CASE WHEN v.sig_complaints > 0 THEN replace(%(complaints)s,
-                    %(count)s, v.sig_complaints::text) END,
-                CASE WHEN v.sig_detractor THEN %(detractor)s END)""",
-            alive=env._("Probability of being still active: %(probability)s"),
-            overdue=env._("Overdue: %(days)s days since the last order, usual gap "
-                          "%(gap)s days"),
-            silent=env._("One purchase day only, %(days)s days ago"),
-            spend=env._("Falling spend: %(recent)s over the last period against "
-                        "%(previous)s over the period before"),
-            complaints=env._("Unresolved complaints: %(count)s"),
-            detractor=env._("Detractor: the last NPS answer was 6 or less"),
-            **{name: f"%({name})s"
-               for name in ("probability", "days", "gap", "recent", "previous", "count")},
-            percent="%",
+            """NULLIF(jsonb_strip_nulls(jsonb_build_object(
+                'alive', CASE WHEN v.sig_alive THEN TRUE END,
+                'overdue', CASE WHEN v.sig_overdue AND v.x > 0
+                                THEN ROUND(v.t_x::numeric / v.x, 1) END,
+                'silent', CASE WHEN v.sig_overdue AND v.x = 0 THEN TRUE END,
+                'spend', CASE WHEN v.sig_spend THEN jsonb_build_array(
+                    ROUND(v.recent_spend::numeric, 2),
+                    ROUND(v.previous_spend::numeric, 2)) END,
+                'complaints', CASE WHEN v.sig_complaints > 0 THEN v.sig_complaints END,
+                'detractor', CASE WHEN v.sig_detractor THEN TRUE END
+            )), '{}'::jsonb)"""
         )
 
-    def _write_partners(self, company, as_of):
-        """Write the figures on the partners in one statement; clear those of the
-        customers of this company who no longer have an order (prospects if they have
-        an open lead), mark as prospects the other partners with an open lead; let the
-        fields that depend on the tier or the stage (SLA policies...) recompute."""
+    def _write_values(self, company, as_of, model):
+        """Write the company's value rows in three statements on the narrow value
+        table (never on the partners): the customers of the run, inserted or updated
+        only where a score changed; the rows of those who no longer have an order
+        cleared (prospects if they have an open lead); a row for the other partners
+        with an open lead, as prospects. A manager's tier or stage wins over the
+        computed one.
+
+        :return: ids of the partners whose effective tier or stage changed
+        """
         cr = self.env.cr
         table = SQL.identifier(WORK_TABLE)
+        stamp = SQL("%s, %s, %s, %s", self.env.uid, fields.Datetime.now(), self.env.uid,
+                    fields.Datetime.now())
         leads = SQL(
             """SELECT DISTINCT buyer.commercial_partner_id
                  FROM crm_lead lead
@@ -436,66 +578,254 @@ class CrmAnalyticsEngine(models.AbstractModel):
             company=company.id,
         )
         cr.execute(SQL(
-            """UPDATE res_partner p
-                  SET rfm_recency_days = NULL, rfm_frequency = NULL, rfm_monetary = NULL,
+            """SELECT partner_id FROM %(table)s
+                WHERE old_tier IS DISTINCT FROM COALESCE(manual_tier, tier)
+                   OR old_stage IS DISTINCT FROM COALESCE(manual_stage, stage)""",
+            table=table,
+        ))
+        moved = [row[0] for row in cr.fetchall()]
+        cr.execute(SQL(
+            """INSERT INTO crm_customer_value AS cv (
+                   company_id, partner_id, model_id, value_date, first_purchase_date,
+                   last_purchase_date, repeat_purchase_days, repeat_span_days,
+                   rfm_frequency, rfm_monetary, rfm_r_score, rfm_f_score, rfm_m_score,
+                   rfm_segment, clv_historic, clv_predicted, value_quadrant,
+                   engine_customer_tier, customer_tier, engine_lifecycle_stage,
+                   lifecycle_stage, churn_risk, churn_signals,
+                   create_uid, create_date, write_uid, write_date)
+            SELECT %(company)s, v.partner_id, %(model)s, %(as_of)s, v.first_day, v.last_day,
+                   v.x, v.t_x, v.frequency, ROUND(v.monetary::numeric, 2),
+                   v.r_score, v.f_score, v.m_score, v.segment,
+                   ROUND(v.monetary::numeric, 2), v.clv_predicted, v.quadrant,
+                   v.tier, COALESCE(v.manual_tier, v.tier), v.stage,
+                   COALESCE(v.manual_stage, v.stage), v.risk, v.signals, %(stamp)s
+              FROM %(table)s v
+            ON CONFLICT (company_id, partner_id) DO UPDATE SET
+                   model_id = EXCLUDED.model_id, value_date = EXCLUDED.value_date,
+                   first_purchase_date = EXCLUDED.first_purchase_date,
+                   last_purchase_date = EXCLUDED.last_purchase_date,
+                   repeat_purchase_days = EXCLUDED.repeat_purchase_days,
+                   repeat_span_days = EXCLUDED.repeat_span_days,
+                   rfm_frequency = EXCLUDED.rfm_frequency,
+                   rfm_monetary = EXCLUDED.rfm_monetary,
+                   rfm_r_score = EXCLUDED.rfm_r_score, rfm_f_score = EXCLUDED.rfm_f_score,
+                   rfm_m_score = EXCLUDED.rfm_m_score, rfm_segment = EXCLUDED.rfm_segment,
+                   clv_historic = EXCLUDED.clv_historic,
+                   clv_predicted = EXCLUDED.clv_predicted,
+                   value_quadrant = EXCLUDED.value_quadrant,
+                   engine_customer_tier = EXCLUDED.engine_customer_tier,
+                   customer_tier = COALESCE(cv.manual_customer_tier,
+                                            EXCLUDED.engine_customer_tier),
+                   engine_lifecycle_stage = EXCLUDED.engine_lifecycle_stage,
+                   lifecycle_stage = COALESCE(cv.manual_lifecycle_stage,
+                                              EXCLUDED.engine_lifecycle_stage),
+                   churn_risk = EXCLUDED.churn_risk, churn_signals = EXCLUDED.churn_signals,
+                   churn_alert_date = CASE WHEN EXCLUDED.churn_risk = 'low' THEN NULL
+                                           ELSE cv.churn_alert_date END,
+                   write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+             WHERE (cv.first_purchase_date, cv.last_purchase_date, cv.repeat_purchase_days,
+                    cv.repeat_span_days, cv.rfm_frequency, cv.rfm_monetary, cv.rfm_r_score,
+                    cv.rfm_f_score, cv.rfm_m_score, cv.rfm_segment, cv.value_quadrant,
+                    cv.engine_customer_tier, cv.engine_lifecycle_stage, cv.churn_risk,
+                    cv.churn_signals, cv.clv_predicted IS NULL)
+                   IS DISTINCT FROM
+                   (EXCLUDED.first_purchase_date, EXCLUDED.last_purchase_date,
+                    EXCLUDED.repeat_purchase_days, EXCLUDED.repeat_span_days,
+                    EXCLUDED.rfm_frequency, EXCLUDED.rfm_monetary, EXCLUDED.rfm_r_score,
+                    EXCLUDED.rfm_f_score, EXCLUDED.rfm_m_score, EXCLUDED.rfm_segment,
+                    EXCLUDED.value_quadrant, EXCLUDED.engine_customer_tier,
+                    EXCLUDED.engine_lifecycle_stage, EXCLUDED.churn_risk,
+                    EXCLUDED.churn_signals, EXCLUDED.clv_predicted IS NULL)
+                OR ABS(cv.clv_predicted - EXCLUDED.clv_predicted)
+                   > %(share)s * GREATEST(ABS(cv.clv_predicted), 1)
+            RETURNING cv.partner_id""",
+            company=company.id, model=model.id, as_of=as_of, table=table, stamp=stamp,
+            share=CLV_REFRESH_SHARE,
+        ))
+        changed = cr.rowcount
+        # customers of this company who no longer have an order: scores cleared
+        cr.execute(SQL(
+            """UPDATE crm_customer_value cv
+                  SET model_id = %(model)s, value_date = NULL, first_purchase_date = NULL,
+                      last_purchase_date = NULL, repeat_purchase_days = NULL,
+                      repeat_span_days = NULL, rfm_frequency = NULL, rfm_monetary = NULL,
                       rfm_r_score = NULL, rfm_f_score = NULL, rfm_m_score = NULL,
                       rfm_segment = NULL, clv_historic = NULL, clv_predicted = NULL,
-                      expected_purchases_90d = NULL, probability_alive = NULL,
-                      value_quadrant = NULL, churn_risk = NULL, churn_reasons = NULL,
-                      churn_alert_date = NULL, customer_tier = NULL,
-                      lifecycle_stage = CASE WHEN p.id IN (%(leads)s) THEN 'prospect' END,
-                      value_company_id = %(company)s, value_date = %(as_of)s
-                WHERE NOT EXISTS (SELECT 1 FROM %(table)s v WHERE v.partner_id = p.id)
-                  AND (p.value_company_id = %(company)s
-                       OR (p.lifecycle_stage IS NULL AND p.id IN (%(leads)s)))
-            RETURNING p.id""",
-            as_of=as_of, company=company.id, table=table, leads=leads,
+                      value_quadrant = NULL, churn_risk = NULL, churn_signals = NULL,
+                      churn_alert_date = NULL, engine_customer_tier = NULL,
+                      customer_tier = cv.manual_customer_tier,
+                      engine_lifecycle_stage = stage.new,
+                      lifecycle_stage = COALESCE(cv.manual_lifecycle_stage, stage.new),
+                      write_uid = %(uid)s, write_date = %(now)s
+                 FROM (SELECT old.id, old.customer_tier, old.lifecycle_stage,
+                              CASE WHEN old.partner_id IN (%(leads)s)
+                                   THEN 'prospect' END AS new
+                         FROM crm_customer_value old
+                        WHERE old.company_id = %(company)s
+                          AND NOT EXISTS (SELECT 1 FROM %(table)s v
+                                           WHERE v.partner_id = old.partner_id)) AS stage
+                WHERE cv.id = stage.id
+                  AND (cv.value_date IS NOT NULL
+                       OR cv.engine_lifecycle_stage IS DISTINCT FROM stage.new)
+            RETURNING cv.partner_id,
+                      stage.customer_tier IS DISTINCT FROM cv.customer_tier
+                      OR stage.lifecycle_stage IS DISTINCT FROM cv.lifecycle_stage""",
+            model=model.id, uid=self.env.uid, now=fields.Datetime.now(), leads=leads,
+            company=company.id, table=table,
         ))
-        changed = [row[0] for row in cr.fetchall()]
+        cleared = cr.fetchall()
+        changed += len(cleared)
+        moved += [partner_id for partner_id, differs in cleared if differs]
+        # partners with an open lead and no value yet: prospects
         cr.execute(SQL(
-            """UPDATE res_partner p
-                  SET rfm_recency_days = v.recency_days, rfm_frequency = v.frequency,
-                      rfm_monetary = ROUND(v.monetary::numeric, 2),
-                      rfm_r_score = v.r_score, rfm_f_score = v.f_score,
-                      rfm_m_score = v.m_score, rfm_segment = v.segment,
-                      clv_historic = ROUND(v.monetary::numeric, 2),
-                      clv_predicted = v.clv_predicted,
-                      expected_purchases_90d = v.expected_90d,
-                      probability_alive = v.p_alive,
-                      customer_tier = v.tier, lifecycle_stage = v.stage,
-                      value_quadrant = v.quadrant, churn_risk = v.risk,
-                      churn_reasons = v.reasons,
-                      churn_alert_date = CASE WHEN v.risk = 'low' THEN NULL
-                                              ELSE p.churn_alert_date END,
-                      value_company_id = %(company)s, value_date = %(as_of)s
-                 FROM %(table)s v
-                WHERE p.id = v.partner_id
-            RETURNING p.id, v.old_tier IS DISTINCT FROM v.tier
-                            OR v.old_stage IS DISTINCT FROM v.stage""",
-            as_of=as_of, company=company.id, table=table,
+            """INSERT INTO crm_customer_value AS cv (
+                   company_id, partner_id, model_id, engine_lifecycle_stage, lifecycle_stage,
+                   create_uid, create_date, write_uid, write_date)
+            SELECT %(company)s, lead.commercial_partner_id, %(model)s, 'prospect',
+                   'prospect', %(stamp)s
+              FROM (%(leads)s) AS lead
+             WHERE NOT EXISTS (SELECT 1 FROM crm_customer_value old
+                                WHERE old.company_id = %(company)s
+                                  AND old.partner_id = lead.commercial_partner_id)
+            ON CONFLICT (company_id, partner_id) DO NOTHING
+            RETURNING cv.partner_id""",
+            company=company.id, model=model.id, stamp=stamp, leads=leads,
         ))
-        changed += [partner_id for partner_id, moved in cr.fetchall() if moved]
-        partners = self.env["res.partner"]
-        partners.invalidate_model()
-        if changed:
-            partners.browse(changed).modified(["customer_tier", "lifecycle_stage"])
+        prospects = [row[0] for row in cr.fetchall()]
+        model.changed_count = changed + len(prospects)
+        self.env["crm.customer.value"].invalidate_model()
+        return moved + prospects
+
+    def _notify_dependents(self, company, partner_ids):
+        """Let what depends on the customers' tier or stage in ``company`` (SLA
+        policies of open complaints...) recompute, and the partners read their new
+        value."""
+        partners = self.env["res.partner"].with_company(company)
+        # what the partners read of their value (computed from the rows, cached)
+        partners.invalidate_model([
+            name for name, field in partners._fields.items()
+            if field.compute in ("_compute_crm_value", "_compute_crm_tier_stage")])
+        if partner_ids:
+            partners.browse(partner_ids).modified(["customer_tier", "lifecycle_stage"])
+            self.env.flush_all()
 
     def _insert_history(self, company, as_of, model):
-        """One history row per customer of this run: its scores, and its lifecycle
-        stage before and after (the transitions)."""
-        self.env.cr.execute(SQL(
+        """A history row per customer of this run whose tier, stage, RFM segment,
+        value quadrant or churn risk changed, with its stage before and after (the
+        transitions); the first run of a month (in the company's days) records every
+        customer instead, the monthly snapshot of the value-over-time chart."""
+        cr = self.env.cr
+        cr.execute(SQL(
+            """SELECT 1 FROM crm_customer_value_history
+                WHERE company_id = %s AND is_snapshot AND as_of >= %s AND as_of <= %s
+                LIMIT 1""",
+            company.id, as_of.replace(day=1), as_of,
+        ))
+        snapshot = not cr.fetchone()
+        changed = SQL(
+            """(v.old_tier, v.old_stage, v.old_segment, v.old_quadrant, v.old_risk)
+               IS DISTINCT FROM (COALESCE(v.manual_tier, v.tier),
+                                 COALESCE(v.manual_stage, v.stage),
+                                 v.segment, v.quadrant, v.risk)""")
+        cr.execute(SQL(
             """INSERT INTO crm_customer_value_history (
                    partner_id, company_id, model_id, run_date, as_of,
                    rfm_r_score, rfm_f_score, rfm_m_score, rfm_segment, clv_historic,
                    clv_predicted, probability_alive, customer_tier, lifecycle_stage,
-                   previous_lifecycle_stage, lifecycle_changed, value_quadrant, churn_risk)
+                   previous_lifecycle_stage, lifecycle_changed, value_quadrant, churn_risk,
+                   is_snapshot)
             SELECT partner_id, %(company)s, %(model)s, %(now)s, %(as_of)s,
                    r_score, f_score, m_score, segment, ROUND(monetary::numeric, 2),
-                   clv_predicted, p_alive, tier, stage,
-                   old_stage, old_stage IS DISTINCT FROM stage, quadrant, risk
-              FROM %(table)s""",
+                   clv_predicted, p_alive, COALESCE(manual_tier, tier),
+                   COALESCE(manual_stage, stage), old_stage,
+                   old_stage IS DISTINCT FROM COALESCE(manual_stage, stage), quadrant, risk,
+                   %(snapshot)s
+              FROM %(table)s v
+             WHERE %(snapshot)s OR %(changed)s""",
             company=company.id, model=model.id, now=fields.Datetime.now(), as_of=as_of,
-            table=SQL.identifier(WORK_TABLE),
+            table=SQL.identifier(WORK_TABLE), snapshot=snapshot, changed=changed,
         ))
         self.env["crm.customer.value.history"].invalidate_model()
         self.env["res.partner"].invalidate_model(["value_history_ids"])
+
+    # ------------------------------------------------------------------ churn warning
+
+    def _alert_churn(self, company, as_of, model):
+        """A retention activity for each customer whose risk rose to high and has no
+        warning under way in this company (one per episode: the episode ends when the
+        risk is back to low), for its salesperson or the company's default CRM
+        responsible, written in the assignee's language. Customers already churned get
+        none: the warning is for those who can still be kept. The run's ``model``
+        counts the activities, and the customers nobody could be warned about (neither
+        salesperson nor default responsible): their episode starts only once someone
+        can be warned, so the next run after a salesperson or a default responsible is
+        set warns them."""
+        cr = self.env.cr
+        cr.execute(SQL(
+            """SELECT p.id, p.user_id
+                 FROM %(table)s v
+                 JOIN res_partner p ON p.id = v.partner_id
+                WHERE v.risk = 'high' AND NOT COALESCE(v.alerted, FALSE)
+                  AND COALESCE(v.manual_stage, v.stage) != 'churned'""",
+            table=SQL.identifier(WORK_TABLE),
+        ))
+        rows = cr.fetchall()
+        users = self.env["res.users"].browse({user_id for _pid, user_id in rows if user_id})
+        internal = set(users.filtered(lambda user: user.active and not user.share).ids)
+        fallback = company.crm_fallback_user_id.id
+        assigned = [(partner_id, user_id if user_id in internal else fallback)
+                    for partner_id, user_id in rows]
+        assigned = [row for row in assigned if row[1]]
+        model.write({
+            "churn_warning_count": len(assigned),
+            "churn_unwarned_count": len(rows) - len(assigned),
+        })
+        if not assigned:
+            return
+        partner_ids = [partner_id for partner_id, _user_id in assigned]
+        cr.execute(SQL(
+            """UPDATE crm_customer_value SET churn_alert_date = %s
+                WHERE company_id = %s AND partner_id = ANY(%s)""",
+            as_of, company.id, partner_ids,
+        ))
+        Value = self.env["crm.customer.value"]
+        Value.invalidate_model(["churn_alert_date"])
+        values = {
+            value.partner_id.id: value
+            for value in Value.search([("company_id", "=", company.id),
+                                       ("partner_id", "in", partner_ids)])
+        }
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        res_model = self.env["ir.model"]._get_id("res.partner")
+        today = company._crm_today()
+        by_user = defaultdict(list)
+        for partner_id, user_id in assigned:
+            by_user[user_id].append(partner_id)
+        langs = {user.id: user.lang for user in self.env["res.users"].browse(list(by_user))}
+        activities = []
+        for user_id, user_partners in by_user.items():
+            # in the assignee's language, amounts in the company's currency
+            env = self.with_context(lang=langs.get(user_id) or "en_US").env
+            summary = env._("Retention: customer at high churn risk")
+            heading = env._("Churn risk rose to high. Signals:")
+            for partner_id in user_partners:
+                lines = values[partner_id].with_env(env)._churn_reason_lines()
+                activities.append({
+                    "res_model_id": res_model,
+                    "res_id": partner_id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": user_id,
+                    "summary": summary,
+                    "note": Markup("<p>%s</p><ul>%s</ul>") % (
+                        heading,
+                        Markup().join(Markup("<li>%s</li>") % line for line in lines),
+                    ),
+                    "date_deadline": today,
+                })
+        # the activities store their customer's name: read the names at once, not one
+        # query per activity
+        self.env["res.partner"].browse(partner_ids).mapped("display_name")
+        # one batch; the assignees see them in their activities (no email each)
+        self.env["mail.activity"].with_context(
+            mail_activity_quick_update=True).create(activities)
+        self.env.flush_all()

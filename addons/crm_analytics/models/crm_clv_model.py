@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools import clv_fit
+
 
 class CrmClvModel(models.Model):
     _name = "crm.clv.model"
@@ -15,9 +17,20 @@ class CrmClvModel(models.Model):
     as_of = fields.Date(readonly=True, required=True,
                         help="Orders up to this date were used.")
     state = fields.Selection(
-        [("fitted", "Fitted"), ("not_enough_data", "Not enough data")],
+        [("fitted", "Fitted"), ("not_enough_data", "Not enough data"),
+         ("failed", "Failed")],
         required=True, readonly=True, default="not_enough_data",
+        help="Failed: the computation stopped on an error (see the reason); the "
+        "scheduled job tries again.",
     )
+    model_kind = fields.Selection(
+        [("bgnbd", "BG/NBD"), ("mbgnbd", "Modified BG/NBD")], string="Purchase Model",
+        readonly=True,
+        help="The model of purchases chosen for this company by fit: the BG/NBD, where "
+        "a customer may drop out after a repeat purchase only, or the modified BG/NBD, "
+        "where a customer may also drop out right after the first purchase.",
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
     reason = fields.Text(readonly=True, translate=True,
                          help="Why the models could not be fitted, or what was left out.")
     time_unit = fields.Selection([("day", "Days")], required=True, readonly=True,
@@ -43,6 +56,9 @@ class CrmClvModel(models.Model):
         string="Retention Activities", readonly=True,
         help="Retention activities this computation created, one per customer whose "
              "churn risk rose to high (customers already churned excepted).")
+    changed_count = fields.Integer(
+        string="Customers Changed", readonly=True,
+        help="Customers whose scores this computation changed.")
     churn_unwarned_count = fields.Integer(
         string="Nobody to Warn", readonly=True,
         help="Customers whose churn risk rose to high with neither a salesperson nor a "
@@ -53,11 +69,56 @@ class CrmClvModel(models.Model):
     def _crm_server_fields(self):
         return (*super()._crm_server_fields(), "company_id", "as_of", "state", "reason",
                 "time_unit", "horizon_months", "customer_count", "repeat_customer_count",
-                "bgnbd_r", "bgnbd_alpha", "bgnbd_a", "bgnbd_b", "log_likelihood",
+                "model_kind", "changed_count", "bgnbd_r", "bgnbd_alpha", "bgnbd_a",
+                "bgnbd_b", "log_likelihood",
                 "gg_p", "gg_q", "gg_gamma", "gg_log_likelihood", "churn_warning_count",
                 "churn_unwarned_count")
 
+    def _params(self):
+        """The fitted purchase model's parameters, for ``tools.clv_fit``."""
+        self.ensure_one()
+        params = clv_fit.PURCHASE_MODELS[self.model_kind or "bgnbd"]
+        return params(self.bgnbd_r, self.bgnbd_alpha, self.bgnbd_a, self.bgnbd_b)
+
+    @api.model
+    def _analysis_date(self, company):
+        """The date the company's last computation was made for (today's, with the
+        daily job), or the company's today before any."""
+        last = self.search([("company_id", "=", company.id), ("state", "!=", "failed")],
+                           order="id desc", limit=1)
+        return last.as_of or company._crm_today()
+
+    @api.model
+    def _latest_fitted(self, company):
+        """The last fitted model of ``company`` (empty if none)."""
+        return self.search([("company_id", "=", company.id), ("state", "=", "fitted")],
+                           order="id desc", limit=1)
+
     def action_run_engine(self):
-        """Recompute the customer value of the current company now."""
-        self.env["crm.analytics.engine"].run()
-        return {"type": "ir.actions.client", "tag": "soft_reload"}
+        """Recompute the customer value of the current company now, and say how it
+        went."""
+        model = self.env["crm.analytics.engine"].run()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if model.state != "failed" else "danger",
+                "title": self.env._("Customer value recomputed"),
+                "message": self.env._(
+                    "%(customers)s customers, %(changed)s changed, %(warnings)s retention "
+                    "activities.", customers=model.customer_count,
+                    changed=model.changed_count, warnings=model.churn_warning_count),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_view_unwarned(self):
+        """The customers at high churn risk that nobody could be warned about."""
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "crm_analytics.crm_customer_value_action")
+        action["domain"] = [("company_id", "=", self.company_id.id),
+                            ("churn_risk", "=", "high"), ("churn_alert_date", "=", False),
+                            ("lifecycle_stage", "!=", "churned")]
+        action["context"] = {}
+        return action

@@ -4,5 +4,5 @@ from . import (
     crm_funnel_report,
     crm_retention_report,
     crm_service_report,
-    report_customer_value,
+    customer_value_pdf,
 )

@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 from odoo.addons.crm_core.models.res_partner import CUSTOMER_TIERS, LIFECYCLE_STAGES
 
-from ..models.res_partner import CHURN_RISKS, RFM_SEGMENTS, VALUE_QUADRANTS
+from ..models.crm_customer_value import CHURN_RISKS, RFM_SEGMENTS, VALUE_QUADRANTS
 
 
 class CrmCustomerValueReport(models.Model):
@@ -12,9 +12,10 @@ class CrmCustomerValueReport(models.Model):
     customer pyramid, the RFM and value matrix distributions and the churn rate by
     customer group are pivots of it.
 
-    - *customers*: the commercial partners the customer value engine scored, that
-      is who bought from the company up to the analysis date; each counts for the
-      company it was computed for.
+    - *customers*: the commercial partners the customer value engine scored for a
+      company (``crm.customer.value``), that is who bought from it up to the analysis
+      date; a customer of two companies counts once in each, with each company's
+      figures in its currency.
     - *share of value*: the customer's historic value out of the historic value of
       all the customers of its company (a tier's share is the sum of its customers').
     - *churned*: customers at the lifecycle stage *churned*; *at risk*: customers not
@@ -34,6 +35,7 @@ class CrmCustomerValueReport(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
     country_id = fields.Many2one("res.country", readonly=True)
     acquisition_source_id = fields.Many2one("utm.source", readonly=True)
     customer_since = fields.Date(readonly=True)
@@ -45,8 +47,8 @@ class CrmCustomerValueReport(models.Model):
     churn_risk = fields.Selection(CHURN_RISKS, readonly=True)
 
     customer_count = fields.Integer(string="Customers", readonly=True)
-    clv_historic = fields.Float(string="Historic Value", readonly=True)
-    clv_predicted = fields.Float(string="Predicted Value (CLV)", readonly=True)
+    clv_historic = fields.Monetary(string="Historic Value", readonly=True)
+    clv_predicted = fields.Monetary(string="Predicted Value (CLV)", readonly=True)
     value_share = fields.Float(
         string="Share of Value (%)", readonly=True,
         help="Historic value out of the historic value of all the customers of the "
@@ -55,7 +57,6 @@ class CrmCustomerValueReport(models.Model):
     rfm_r_score = fields.Float(string="R Score", readonly=True, aggregator="avg")
     rfm_f_score = fields.Float(string="F Score", readonly=True, aggregator="avg")
     rfm_m_score = fields.Float(string="M Score", readonly=True, aggregator="avg")
-    probability_alive = fields.Float(readonly=True, aggregator="avg", digits=(16, 3))
     churned_count = fields.Integer(
         string="Churned", readonly=True, help="Customers at the lifecycle stage churned.")
     at_risk_count = fields.Integer(
@@ -67,7 +68,7 @@ class CrmCustomerValueReport(models.Model):
     at_risk_rate = fields.Float(
         string="At-Risk Rate (%)", readonly=True, aggregator="avg",
         help="Customers at high churn risk (not churned yet) out of the customers.")
-    avg_clv_historic = fields.Float(
+    avg_clv_historic = fields.Monetary(
         string="Average Historic Value", readonly=True, aggregator="avg")
 
     @api.model
@@ -81,45 +82,46 @@ class CrmCustomerValueReport(models.Model):
     def _select(self):
         return SQL(
             """
-            customer.id,
-            customer.id AS partner_id,
+            value.id,
+            value.partner_id,
             customer.user_id,
-            customer.value_company_id AS company_id,
+            value.company_id,
+            company.currency_id,
             customer.country_id,
             customer.acquisition_source_id,
             customer.customer_since,
-            customer.value_date AS date,
-            customer.customer_tier,
-            customer.lifecycle_stage,
-            customer.rfm_segment,
-            customer.value_quadrant,
-            customer.churn_risk,
+            value.value_date AS date,
+            value.customer_tier,
+            value.lifecycle_stage,
+            value.rfm_segment,
+            value.value_quadrant,
+            value.churn_risk,
             1 AS customer_count,
-            COALESCE(customer.clv_historic, 0) AS clv_historic,
-            COALESCE(customer.clv_predicted, 0) AS clv_predicted,
-            COALESCE(100 * customer.clv_historic / NULLIF(SUM(customer.clv_historic)
-                OVER (PARTITION BY customer.value_company_id), 0), 0) AS value_share,
-            COALESCE(customer.rfm_frequency, 0) AS rfm_frequency,
-            customer.rfm_r_score,
-            customer.rfm_f_score,
-            customer.rfm_m_score,
-            customer.probability_alive,
-            COALESCE(customer.lifecycle_stage = 'churned', FALSE)::int AS churned_count,
-            COALESCE(customer.churn_risk = 'high'
-                AND customer.lifecycle_stage IS DISTINCT FROM 'churned', FALSE)::int
+            COALESCE(value.clv_historic, 0) AS clv_historic,
+            COALESCE(value.clv_predicted, 0) AS clv_predicted,
+            COALESCE(100 * value.clv_historic / NULLIF(SUM(value.clv_historic)
+                OVER (PARTITION BY value.company_id), 0), 0) AS value_share,
+            COALESCE(value.rfm_frequency, 0) AS rfm_frequency,
+            value.rfm_r_score,
+            value.rfm_f_score,
+            value.rfm_m_score,
+            COALESCE(value.lifecycle_stage = 'churned', FALSE)::int AS churned_count,
+            COALESCE(value.churn_risk = 'high'
+                AND value.lifecycle_stage IS DISTINCT FROM 'churned', FALSE)::int
                 AS at_risk_count
             """
         )
 
     def _from(self):
-        return SQL("res_partner customer")
-
-    def _where(self):
         return SQL(
-            "customer.value_company_id IS NOT NULL"
-            " AND customer.id = customer.commercial_partner_id"
+            """crm_customer_value value
+               JOIN res_partner customer ON customer.id = value.partner_id
+               JOIN res_company company ON company.id = value.company_id"""
         )
 
+    def _where(self):
+        return SQL("value.value_date IS NOT NULL")
+
     def _group_by(self):
-        # one row per customer; an addon joining more rows aggregates over them
-        return SQL("customer.id")
+        # one row per customer and company; an addon joining more rows aggregates
+        return SQL("value.id, customer.id, company.id")

@@ -13,8 +13,12 @@ class CrmFunnelReport(models.Model):
     is nothing to compare with. Cycle times run from the creation of the lead to its
     winning, and to its first confirmed order, in days.
 
-    Lost leads (archived with a probability of 0) stay in the funnel. The query is
-    built from ``_select``, ``_from``, ``_where`` and ``_group_by``.
+    Lost leads (archived with a probability of 0) stay in the funnel. A lead's date
+    is the company's day of its creation, in the company's time zone (a lead created
+    at 07:00 on 1 March in Shanghai, stored as 23:00 UTC on 28 February, is a lead of
+    March); a lead without a company is in the time zone of the company the report is
+    read in. The query is built from ``_select``, ``_from``, ``_where`` and
+    ``_group_by``.
     """
 
     _name = "crm.funnel.report"
@@ -95,7 +99,7 @@ class CrmFunnelReport(models.Model):
             """
             lead.id,
             lead.id AS lead_id,
-            lead.create_date::date AS date,
+            %(created_on)s AS date,
             lead.user_id,
             lead.team_id,
             lead.campaign_id,
@@ -120,6 +124,9 @@ class CrmFunnelReport(models.Model):
                 ELSE 0 END AS order_days_total
             """,
             opportunity=opportunity, won=won, lost=lost,
+            created_on=self.env["res.company"]._crm_local_date_sql_by_company(
+                SQL("lead.create_date"),
+                SQL("COALESCE(lead.company_id, %s)", self.env.company.id)),
         )
 
     def _from(self):

@@ -11,3 +11,5 @@ from . import test_pdf_customer_value
 from . import test_reports_tour
 from . import test_tours
 from . import test_demo_funnel
+from . import test_value_per_company
+from . import test_report_timezone

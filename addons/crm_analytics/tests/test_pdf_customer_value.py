@@ -32,15 +32,23 @@ class TestCustomerValuePdf(CrmAnalyticsCommon, HttpCase):
         cls.partner = cls.env["res.partner"].create({
             "name": "华晨贸易有限公司", "is_company": True, "user_id": cls.salesman.id,
         })
-        cls.partner.sudo().write({
-            "rfm_recency_days": 12, "rfm_frequency": 7, "rfm_monetary": 8800.0,
+        # the company's last computation (its model) and the customer's value, as the
+        # engine writes them; recency and probability alive are computed when read
+        cls.env["crm.clv.model"].sudo().create({
+            "company_id": cls.company.id, "as_of": date(2025, 3, 31), "state": "fitted",
+            "model_kind": "bgnbd", "bgnbd_r": 0.243, "bgnbd_alpha": 30.9,
+            "bgnbd_a": 0.793, "bgnbd_b": 2.426,
+        })
+        cls.value = cls.env["crm.customer.value"].sudo().create({
+            "partner_id": cls.partner.id, "company_id": cls.company.id,
+            "first_purchase_date": date(2024, 3, 1), "last_purchase_date": date(2025, 3, 19),
+            "repeat_purchase_days": 6, "repeat_span_days": 383,
+            "rfm_frequency": 7, "rfm_monetary": 8800.0,
             "rfm_r_score": 5, "rfm_f_score": 4, "rfm_m_score": 3,
             "rfm_segment": "champions", "clv_historic": 8800.0, "clv_predicted": 4321.0,
-            "expected_purchases_90d": 1.5, "probability_alive": 0.87,
             "value_quadrant": "grow", "churn_risk": "high",
-            "churn_reasons": "Overdue purchase", "customer_tier": "key",
-            "lifecycle_stage": "stability", "value_company_id": cls.company.id,
-            "value_date": date(2025, 3, 31),
+            "churn_signals": {"overdue": 10.0}, "engine_customer_tier": "key",
+            "engine_lifecycle_stage": "stability", "value_date": date(2025, 3, 31),
         })
         cls.history = cls.env["crm.customer.value.history"].create([{
             "partner_id": cls.partner.id, "company_id": cls.company.id,
@@ -77,7 +85,8 @@ class TestCustomerValuePdf(CrmAnalyticsCommon, HttpCase):
     def test_html_has_scores_chart_complaints_and_calls(self):
         html = self._render("en_US", html=True)
         for text in ("Customer Value Report", "华晨贸易有限公司", "Champions", "Keep and grow",
-                     "Overdue purchase", "包装破损", "Inbound"):
+                     "Overdue: 12 days since the last order, usual gap 10 days", "包装破损",
+                     "Inbound"):
             self.assertIn(text, html)
         # the chart: one polyline per value, three points each, drawn on the server
         self.assertEqual(html.count("<polyline"), 2)
@@ -90,7 +99,9 @@ class TestCustomerValuePdf(CrmAnalyticsCommon, HttpCase):
             ["crm_core", "crm_analytics"], ["zh_CN"], overwrite=True)
         text = self._render("zh_CN")
         for label in ("客户价值报告", "客户档案", "流失风险", "价值走势", "未结投诉", "最近通话",
-                      "重点客户", "保持并发展", "存活概率87%"):
+                      "重点客户", "保持并发展",
+                      f"存活概率{round(self.value.probability_alive * 100)}%",
+                      "距上次下单12天"):
             self.assertIn(label, text)
         segment = dict(self.env["res.partner"].with_context(lang="zh_CN")
                        ._fields["rfm_segment"]._description_selection(

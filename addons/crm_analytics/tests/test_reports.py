@@ -174,11 +174,12 @@ class TestCustomerValueReport(ReportCase):
                 "name": f"{name} Value Co", "is_company": True, "user_id": user.id,
                 "acquisition_source_id": source.id,
             })
-            partner.sudo().write({
-                "clv_historic": value, "clv_predicted": value / 2, "customer_tier": tier,
-                "rfm_segment": segment, "value_quadrant": quadrant,
-                "lifecycle_stage": stage, "churn_risk": risk,
-                "value_company_id": cls.company.id, "value_date": date(2025, 3, 31),
+            cls.env["crm.customer.value"].sudo().create({
+                "partner_id": partner.id, "company_id": cls.company.id,
+                "clv_historic": value, "clv_predicted": value / 2,
+                "engine_customer_tier": tier, "rfm_segment": segment,
+                "value_quadrant": quadrant, "engine_lifecycle_stage": stage,
+                "churn_risk": risk, "value_date": date(2025, 3, 31),
             })
             cls.customers |= partner
         # a contact of a customer and a partner never scored are no customers here
@@ -240,7 +241,9 @@ class TestCustomerValueReport(ReportCase):
         """A customer the engine could not rank yet (no tier, stage or risk) counts as
         a customer, neither churned nor at risk."""
         partner = self.env["res.partner"].create({"name": "Unranked Co", "is_company": True})
-        partner.sudo().write({"value_company_id": self.company.id, "clv_historic": 0.0})
+        self.env["crm.customer.value"].sudo().create({
+            "partner_id": partner.id, "company_id": self.company.id, "clv_historic": 0.0,
+            "value_date": date(2025, 3, 31)})
         measures = ["customer_count", "churned_count", "at_risk_count", "churn_rate",
                     "at_risk_rate"]
         self.assertEqual(
@@ -400,8 +403,10 @@ class TestReportAccess(RpcMixin, ReportCase, HttpCase):
         cls.own_customer, cls.other_customer = cls._customers(2, prefix="Access")
         cls.own_customer.user_id = cls.salesman
         cls.other_customer.user_id = cls.colleague
-        (cls.own_customer | cls.other_customer).sudo().write({
-            "value_company_id": cls.company.id, "clv_historic": 100.0})
+        cls.other_value = cls.env["crm.customer.value"].sudo().create([{
+            "partner_id": partner.id, "company_id": cls.company.id, "clv_historic": 100.0,
+            "value_date": date(2025, 1, 31),
+        } for partner in (cls.own_customer, cls.other_customer)])[1]
         cls._orders_on([(cls.own_customer, 100.0, date(2025, 1, 1)),
                         (cls.other_customer, 100.0, date(2025, 1, 1))])
 
@@ -420,7 +425,7 @@ class TestReportAccess(RpcMixin, ReportCase, HttpCase):
         self.assertRpcRefused(AccessError, "crm_core_salesman", "crm.funnel.report", "read",
                               [self.other_lead.id], ["lead_id"])
         self.assertRpcRefused(AccessError, "crm_core_salesman", "crm.customer.value.report",
-                              "read", [self.other_customer.id], ["clv_historic"])
+                              "read", [self.other_value.id], ["clv_historic"])
 
     def test_team_leader_sees_all_rows(self):
         domain = [("company_id", "=", self.company.id)]

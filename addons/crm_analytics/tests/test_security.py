@@ -30,6 +30,7 @@ class TestValueSecurity(RpcMixin, CrmAnalyticsCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.customer.user_id = cls.salesman
         cls._orders_on([(cls.customer, 300.0, date(2025, 3, 1))])
         cls.model = cls.env["crm.analytics.engine"].run(as_of=date(2025, 3, 31))
         cls.portal = new_test_user(cls.env, login="crm_an_portal", groups="base.group_portal")
@@ -70,8 +71,9 @@ class TestValueSecurity(RpcMixin, CrmAnalyticsCommon, HttpCase):
                               [self.portal.partner_id.id], ["clv_historic"])
 
     def test_value_history_of_own_customers_only(self):
-        """Salespeople (and other employees) read the value history of their own
-        customers; team leaders and sales administrators of all customers."""
+        """Salespeople read the value history of their own customers; team leaders and
+        sales administrators of all customers; a colleague reads none, an employee
+        without sales rights is refused."""
         self.customer.user_id = self.salesman
         history = self.customer.value_history_ids
         self.assertEqual(len(history), 1)
@@ -85,16 +87,21 @@ class TestValueSecurity(RpcMixin, CrmAnalyticsCommon, HttpCase):
         # a colleague, an employee without sales rights: refused
         new_test_user(self.env, login="crm_an_employee", groups="base.group_user",
                       company_id=self.company.id)
+        self.assertFalse(self.rpc_result(
+            "crm_core_colleague", "crm.customer.value.history", "search_read",
+            [("partner_id", "=", self.customer.id)], ["clv_historic"]))
+        [values] = self.rpc_result("crm_core_colleague", "res.partner", "read",
+                                   [self.customer.id], ["value_history_ids"])
+        self.assertEqual(values["value_history_ids"], [])
         for login in ("crm_core_colleague", "crm_an_employee"):
             with self.subTest(login=login):
-                self.assertFalse(self.rpc_result(
-                    login, "crm.customer.value.history", "search_read",
-                    [("partner_id", "=", self.customer.id)], ["clv_historic"]))
-                [values] = self.rpc_result(login, "res.partner", "read",
-                                           [self.customer.id], ["value_history_ids"])
-                self.assertEqual(values["value_history_ids"], [])
                 self.assertRpcRefused(AccessError, login, "crm.customer.value.history",
                                       "read", history.ids, ["clv_historic"])
+        for model, fields in (("res.partner", ["value_history_ids"]),
+                              ("res.partner", ["clv_predicted"]),
+                              ("crm.customer.value", ["clv_predicted"])):
+            self.assertRpcRefused(AccessError, "crm_an_employee", model, "search_read",
+                                  [("id", "=", self.customer.id)], fields)
         self.assertRpcRefused(AccessError, "crm_an_employee", "crm.clv.model", "read",
                               [self.model.id], ["state"])
 

@@ -35,7 +35,8 @@ class TestValueTour(ValueTourCase):
         history = self.env["crm.customer.value.history"].sudo()
         models.search([("company_id", "=", self.company.id)]).unlink()
         history.search([("company_id", "=", self.company.id)]).unlink()
-        self.customer.sudo().value_date = False
+        self.env["crm.customer.value"].sudo().search(
+            [("company_id", "=", self.company.id)]).unlink()
 
         self.start_tour("/odoo/action-crm_analytics.crm_clv_model_action",
                         "crm_analytics_value_tour", login=self.manager.login)
@@ -49,7 +50,8 @@ class TestValueTour(ValueTourCase):
         self.assertGreater(model.bgnbd_r, 0)
         self.assertGreater(model.customer_count, 20)
         rows = history.search([("model_id", "=", model.id)])
-        self.assertEqual(len(rows), model.customer_count, "one history row per customer")
+        self.assertEqual(len(rows), model.customer_count,
+                         "the month's snapshot: one history row per customer")
         row = rows.filtered(lambda line: line.partner_id == self.customer)
         self.assertEqual(len(row), 1)
         self.customer.invalidate_recordset()
@@ -77,5 +79,5 @@ class TestValueMobileTour(ValueTourCase):
             [("partner_id", "=", customer.id)])
         self.assertTrue(own_history, "the salesperson reads the history of their customer")
         self.start_tour(
-            "/odoo/action-crm_analytics.res_partner_action_crm_value",
+            "/odoo/action-crm_analytics.crm_customer_value_action",
             "crm_analytics_value_mobile_tour", login=self.salesman.login)

@@ -307,8 +307,9 @@ class CrmCall(models.Model):
         now = now or fields.Datetime.now()
         Agent = self.env["crm.call.agent"]
         queue = self.queue_id
-        partner = self.commercial_partner_id
         company = self.company_id
+        # the customer as the call's company knows it (its tier is per company)
+        partner = self.commercial_partner_id.with_company(company)
         reasons = []
         vals = {"date_queued": now}
 
@@ -441,7 +442,8 @@ class CrmCall(models.Model):
             "phone": self.phone or "",
             "partner_id": self.partner_id.id or False,
             "partner_name": self.partner_id.display_name or "",
-            "customer_tier": self.commercial_partner_id.customer_tier or False,
+            "customer_tier": self.commercial_partner_id.with_company(
+                self.company_id).customer_tier or False,
             "queue": self.queue_id.name or "",
         }
 

@@ -1,9 +1,9 @@
-from datetime import datetime, time
-
-import pytz
+from datetime import datetime, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.osv import expression
+from odoo.tools import SQL
 
 STRATEGIES = [
     ("round_robin", "Round robin"),
@@ -139,11 +139,11 @@ class CrmCallQueue(models.Model):
             queue.waiting_count = counts.get(queue, 0)
 
     def _today_start(self, now):
-        """Midnight of the user's day of ``now`` (UTC, naive)."""
-        tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
-        local = pytz.utc.localize(now).astimezone(tz)
-        midnight = tz.localize(datetime.combine(local.date(), time.min))
-        return midnight.astimezone(pytz.utc).replace(tzinfo=None)
+        """Midnight of the queue's company's day of ``now`` (UTC, naive): a call
+        center's "today" is its company's, in the company's time zone, whoever looks."""
+        self.ensure_one()
+        company = self.company_id
+        return company._crm_day_start(company._crm_local_date(now))
 
     def _wallboard_now(self):
         # a fixed moment for tests; the figures are only shown, never stored
@@ -158,10 +158,18 @@ class CrmCallQueue(models.Model):
             [("queue_id", "in", self.ids), ("state", "=", "queued")],
             ["queue_id"], ["date_queued:min"],
         ))
+        # today of each company, from its own midnight: one query for all the queues
+        by_company = {}
+        for queue in self.filtered("id"):
+            by_company.setdefault(queue.company_id, self.browse())
+            by_company[queue.company_id] |= queue
+        since = expression.OR([
+            [("queue_id", "in", queues.ids), ("date", ">=", queues[0]._today_start(now))]
+            for queues in by_company.values()
+        ]) if by_company else expression.FALSE_DOMAIN
         today = {
             queue: figures for queue, *figures in self.env["crm.call.report"].sudo()._read_group(
-                [("queue_id", "in", self.ids), ("date", ">=", self._today_start(now)),
-                 ("date", "<=", now)],
+                expression.AND([since, [("date", "<=", now)]]),
                 ["queue_id"],
                 ["offered_count:sum", "handled_count:sum", "abandoned_count:sum",
                  "sl_base_count:sum", "service_level:avg"],
@@ -208,13 +216,16 @@ class CrmCallQueue(models.Model):
                 ))
 
     def action_view_wallboard_calls(self):
-        """The queue's calls of today, from the wallboard."""
+        """The queue's calls of today (the company's day), from the wallboard."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("crm_callcenter.crm_call_action")
+        company = self.company_id
+        today = company._crm_local_date(self._wallboard_now())
         action["domain"] = [
             ("queue_id", "=", self.id),
-            ("date_start", ">=", fields.Datetime.to_string(
-                self._today_start(self._wallboard_now()))),
+            ("date_start", ">=", fields.Datetime.to_string(company._crm_day_start(today))),
+            ("date_start", "<", fields.Datetime.to_string(
+                company._crm_day_start(today + timedelta(days=1)))),
         ]
         action["context"] = {}
         return action
@@ -243,12 +254,23 @@ class CrmCallQueue(models.Model):
         if self.strategy == "round_robin":
             return min(agents, key=lambda a: (a.date_last_offered or oldest, a.id))
         if self.strategy == "least_busy":
-            start = datetime.combine(now.date(), time.min)
-            counts = dict(self.env["crm.call"]._read_group(
-                [("agent_id", "in", agents.ids), ("date_start", ">=", start)],
-                ["agent_id"], ["__count"],
+            # the calls of the company's day: its midnight is found in the query
+            # itself (one query, whatever the company's time zone)
+            Call = self.env["crm.call"]
+            Call.flush_model(["agent_id", "date_start"])
+            query = Call._search([("agent_id", "in", agents.ids)])
+            Company = self.env["res.company"]
+            company = SQL("%s", self.company_id.id)
+            today = Company._crm_local_date_sql_by_company(SQL("%s::timestamp", now), company)
+            query.add_where(SQL(
+                "%s >= %s", SQL.identifier(query.table, "date_start"),
+                Company._crm_day_start_sql_by_company(today, company),
             ))
-            return min(agents, key=lambda a: (counts.get(a, 0), *idle(a)))
+            query.groupby = SQL.identifier(query.table, "agent_id")
+            self.env.cr.execute(query.select(
+                SQL.identifier(query.table, "agent_id"), SQL("COUNT(*)")))
+            counts = dict(self.env.cr.fetchall())
+            return min(agents, key=lambda a: (counts.get(a.id, 0), *idle(a)))
         if self.strategy == "skills":
             required = self.skill_ids
             skilled = agents.filtered(lambda a: required <= a.skill_ids)

@@ -19,7 +19,9 @@ RATES = {
 
 class CrmCallReport(models.Model):
     """Call center KPIs: one row per call, with the counts and sums the KPIs are
-    made of, for pivot and graph by agent, queue, team and day.
+    made of, for pivot and graph by agent, queue, team and day. *Day* is the
+    company's day of the call, in its time zone (a call at 07:00 on 1 March in
+    Shanghai, stored as 23:00 UTC on 28 February, is a call of 1 March).
 
     - *offered*: inbound calls that reached a queue; *handled*: of these, the ones
       an agent took (in progress or done); *abandoned*: the caller hung up before an
@@ -49,6 +51,10 @@ class CrmCallReport(models.Model):
 
     call_id = fields.Many2one("crm.call", readonly=True)
     date = fields.Datetime(readonly=True)
+    day = fields.Date(
+        readonly=True,
+        help="The company's day of the call, in the company's time zone: days, weeks and "
+        "months of the report are the company's, whoever reads it.")
     direction = fields.Selection(DIRECTIONS, readonly=True)
     state = fields.Selection(CALL_STATES, readonly=True)
     agent_id = fields.Many2one("crm.call.agent", readonly=True)
@@ -123,6 +129,7 @@ class CrmCallReport(models.Model):
             call.id,
             call.id AS call_id,
             call.date_start AS date,
+            %(day)s AS day,
             call.direction,
             call.state,
             call.agent_id,
@@ -154,6 +161,8 @@ class CrmCallReport(models.Model):
                  THEN COALESCE(call.duration_seconds, 0) ELSE 0 END AS talk_seconds_total
             """,
             offered=offered, handled=handled,
+            day=self.env["res.company"]._crm_local_date_sql_by_company(
+                SQL("call.date_start"), SQL("call.company_id")),
         )
 
     def _from(self):

@@ -12,3 +12,4 @@ from . import test_reservation_release
 from . import test_screen_pop
 from . import test_tours
 from . import test_routing_concurrency
+from . import test_company_timezone

@@ -42,7 +42,7 @@ class CrmSalesTarget(models.Model):
     date_start = fields.Date(
         string="Start",
         required=True,
-        default=lambda self: fields.Date.context_today(self).replace(day=1),
+        default=lambda self: self.env.company._crm_today().replace(day=1),
         tracking=True,
     )
     date_end = fields.Date(
@@ -61,7 +61,8 @@ class CrmSalesTarget(models.Model):
     achieved_amount = fields.Monetary(
         string="Achieved",
         compute="_compute_achieved",
-        help="Untaxed amount of the confirmed sale orders of the period, in company currency.",
+        help="Untaxed amount of the confirmed sale orders of the period, in company currency. "
+        "The period's days are the company's, in its time zone.",
     )
     attainment = fields.Float(
         string="Attainment (%)",
@@ -103,6 +104,9 @@ class CrmSalesTarget(models.Model):
         """Achieved amount of every target of ``self`` in one query.
 
         Unsaved values take part as well: the targets are passed as a VALUES list.
+        The period is the company's days: an order counts from the moment the
+        company's first day begins to the moment the day after its last begins (the
+        company's time zone is read in the query, as ``_period_bounds`` reads it).
         """
         targets = [
             target for target in self
@@ -111,6 +115,7 @@ class CrmSalesTarget(models.Model):
         ]
         if not targets:
             return {}
+        Company = self.env["res.company"]
         self.env["sale.order"].flush_model(
             ["state", "date_order", "user_id", "team_id", "company_id", "amount_untaxed",
              "currency_rate"]
@@ -134,13 +139,15 @@ class CrmSalesTarget(models.Model):
               JOIN sale_order so
                 ON so.state = 'sale'
                AND so.company_id = t.company_id
-               AND so.date_order >= t.date_start
-               AND so.date_order < t.date_end + 1
+               AND so.date_order >= %s
+               AND so.date_order < %s
                AND (so.user_id = t.user_id OR so.team_id = t.team_id)
              GROUP BY t.idx
             """,
             self.env["sale.order"]._crm_amount_company_sql("so"),
             rows,
+            Company._crm_day_start_sql_by_company(SQL("t.date_start"), SQL("t.company_id")),
+            Company._crm_day_start_sql_by_company(SQL("t.date_end + 1"), SQL("t.company_id")),
         ))
         return {targets[index]: amount for index, amount in self.env.cr.fetchall()}
 
@@ -212,12 +219,22 @@ class CrmSalesTarget(models.Model):
             if self.target_type == "user"
             else ("team_id", "=", self.team_id.id)
         )
+        start, stop = self._period_bounds()
         action["domain"] = [
             ("state", "=", "sale"),
             ("company_id", "=", self.company_id.id),
-            ("date_order", ">=", self.date_start),
-            ("date_order", "<", self.date_end + relativedelta(days=1)),
+            ("date_order", ">=", fields.Datetime.to_string(start)),
+            ("date_order", "<", fields.Datetime.to_string(stop)),
             owner,
         ]
         action["context"] = {"create": False}
         return action
+
+    def _period_bounds(self):
+        """The target's period as naive UTC datetimes ``[start, stop)``: from the
+        beginning of the company's first day of the period to the beginning of the
+        day after its last, in the company's time zone."""
+        self.ensure_one()
+        company = self.company_id
+        return (company._crm_day_start(self.date_start),
+                company._crm_day_start(self.date_end + relativedelta(days=1)))

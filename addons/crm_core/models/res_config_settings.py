@@ -7,3 +7,9 @@ class ResConfigSettings(models.TransientModel):
     crm_fallback_user_id = fields.Many2one(
         related="company_id.crm_fallback_user_id", readonly=False,
     )
+    crm_company_tz = fields.Selection(
+        related="company_id.partner_id.tz", readonly=False, string="Time Zone of the CRM",
+        help="The suite counts days, weeks and months (targets, reports, customer value) "
+        "in this time zone, the company's address's; empty: the time zone of the "
+        "company's working hours, else UTC.",
+    )

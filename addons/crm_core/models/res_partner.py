@@ -61,6 +61,7 @@ class ResPartner(models.Model):
     customer_since = fields.Date(
         tracking=True,
         groups="base.group_user",
+        copy=False,
         help="Date of the first confirmed sale order; CRM managers can correct it.",
     )
     acquisition_source_id = fields.Many2one(

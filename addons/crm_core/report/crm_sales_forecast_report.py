@@ -104,10 +104,12 @@ class CrmSalesForecastReport(models.Model):
         )
 
     def _order_facts(self):
-        """Confirmed orders by month, in company currency."""
+        """Confirmed orders by month, in company currency: the company's month of the
+        order, in its time zone (an order at 07:00 on 1 March in Shanghai is stored
+        as 23:00 UTC on 28 February, and belongs to March)."""
         return SQL(
             """
-            SELECT date_trunc('month', so.date_order)::date,
+            SELECT date_trunc('month', (%(order_day)s)::timestamp)::date,
                    so.user_id, so.team_id, so.company_id,
                    0, 0, %(order_amount)s, 0, 0,
                    'achieved', %(order_amount)s
@@ -115,6 +117,8 @@ class CrmSalesForecastReport(models.Model):
              WHERE so.state = 'sale'
             """,
             order_amount=self.env["sale.order"]._crm_amount_company_sql("so"),
+            order_day=self.env["res.company"]._crm_local_date_sql_by_company(
+                SQL("so.date_order"), SQL("so.company_id")),
         )
 
     def _target_facts(self):

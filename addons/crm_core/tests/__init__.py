@@ -8,3 +8,4 @@ from . import test_readonly
 from . import test_sales_target
 from . import test_tours
 from . import test_security
+from . import test_company_timezone

@@ -31,6 +31,8 @@ class TestSalesTarget(CrmCoreCommon):
             self.assertEqual(form.date_end, date(2027, 3, 31))
 
     def test_achieved_counts_confirmed_orders_of_the_period(self):
+        # the company's days (in UTC here: test_company_timezone covers other zones)
+        self.company.partner_id.tz = "UTC"
         self._order(self.customer, 300.0, date=datetime(2026, 3, 2, 10))
         self._order(self.customer, 200.0, date=datetime(2026, 3, 31, 22))
         # not counted: a quotation, an order of April, a colleague's, a cancelled one

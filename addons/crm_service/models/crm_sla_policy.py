@@ -123,13 +123,15 @@ class CrmSlaPolicy(models.Model):
 
         :param policies: the candidate policies, searched once for a batch of complaints
         """
+        company = complaint.company_id or self.env.company
         values = {
             "priority": complaint.priority,
-            "customer_tier": complaint.partner_id.commercial_partner_id.customer_tier,
+            # the tier in the complaint's company (a customer's tier is per company)
+            "customer_tier": complaint.partner_id.commercial_partner_id.with_company(
+                company).customer_tier,
             "category_id": complaint.category_id.id,
             "team_id": complaint.team_id.id,
         }
-        company = complaint.company_id or self.env.company
         if policies is None:
             policies = self.search([("company_id", "in", [False, company.id])])
         policies = policies.filtered(

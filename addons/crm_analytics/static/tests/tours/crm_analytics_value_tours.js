@@ -97,8 +97,17 @@ registry.category("web_tour.tours").add("crm_analytics_value_tour", {
             run: "click",
         },
         {
-            content: "Open a customer",
-            trigger: ".o_list_view .o_data_row td[name=display_name]:contains(Brightwater Foods)",
+            content: "Open a customer's value",
+            trigger: ".o_list_view .o_data_row td[name=partner_id]:contains(Brightwater Foods)",
+            run: "click",
+        },
+        {
+            content: "Its value in this company, with its churn risk",
+            trigger: ".o_form_view .o_field_widget[name=churn_risk] .badge:not(:empty)",
+        },
+        {
+            content: "Open the customer",
+            trigger: ".o_form_view button[name=action_open_partner]",
             run: "click",
         },
         {
@@ -141,7 +150,16 @@ registry.category("web_tour.tours").add("crm_analytics_value_mobile_tour", {
             run: "click",
         },
         {
-            content: "The form opens in the phone layout",
+            content: "Its value opens in the phone layout",
+            trigger: ".o_xxs_form_view .o_field_widget[name=partner_id]:contains(Tour Phone Customer)",
+        },
+        {
+            content: "Open the customer from its name (the stat buttons are under the bolt)",
+            trigger: ".o_xxs_form_view .o_field_widget[name=partner_id] a",
+            run: "click",
+        },
+        {
+            content: "The customer's form opens in the phone layout",
             trigger: ".o_xxs_form_view .o_field_widget[name=name]:contains(Tour Phone Customer), .o_xxs_form_view .o_field_widget[name=name] input:value(Tour Phone Customer)",
         },
         {

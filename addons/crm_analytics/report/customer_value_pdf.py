@@ -1,6 +1,7 @@
 from markupsafe import Markup, escape
 
 from odoo import api, models
+from odoo.exceptions import AccessError
 from odoo.tools.misc import formatLang
 
 # size of the value chart, in SVG units (pixels at 96 dpi)
@@ -16,9 +17,12 @@ LIST_LIMIT = 10
 
 
 class ReportCustomerValue(models.AbstractModel):
-    """Values of the printable customer value report: the partner's value history as an
-    inline SVG chart (drawn on the server: the PDF renderer runs no script), and its
-    open complaints and recent calls, as far as the printing user may read them."""
+    """Values of the printable customer value report of the current company: the
+    customer's value (``crm.customer.value``, under its rules: a salesperson prints
+    their own and their team's customers), its history as an inline SVG chart (drawn
+    on the server: the PDF renderer runs no script), and its open complaints and recent
+    calls, as far as the printing user may read them. A customer never scored prints
+    with its profile and "not computed yet"."""
 
     _name = "report.crm_analytics.report_customer_value"
     _description = "Customer Value Report"
@@ -27,14 +31,34 @@ class ReportCustomerValue(models.AbstractModel):
     def _get_report_values(self, docids, data=None):
         partners = self.env["res.partner"].browse(docids)
         partners.check_access("read")
+        self._check_value_access(partners)
         return {
             "doc_ids": partners.ids,
             "doc_model": "res.partner",
             "docs": partners,
+            "value_company": self.env.company,
             "value_chart": {p.id: self._value_chart(p) for p in partners},
             "open_complaints": self._open_complaints(partners),
             "recent_calls": self._recent_calls(partners),
         }
+
+    def _check_value_access(self, partners):
+        """Refuse to print a customer value the user may not read (the rules of
+        ``crm.customer.value``): what the Value tab hides, the PDF does not show."""
+        Value = self.env["crm.customer.value"]
+        scored = Value.sudo().search([("company_id", "=", self.env.company.id),
+                                      ("partner_id", "in", partners.ids),
+                                      ("value_date", "!=", False)])
+        if not scored:
+            return
+        readable = Value.search([("id", "in", scored.ids)]) if Value.has_access("read") \
+            else Value
+        hidden = scored - readable
+        if hidden:
+            raise AccessError(self.env._(
+                "You may not read the customer value of %(customers)s: salespeople read "
+                "the value of their own and their team's customers.",
+                customers=", ".join(hidden.sudo().partner_id.mapped("display_name"))))
 
     def _value_history(self, partner):
         History = self.env["crm.customer.value.history"]
@@ -42,7 +66,8 @@ class ReportCustomerValue(models.AbstractModel):
             return History
         # one point per analysis date: the last run of the day
         history = History.search(
-            [("partner_id", "=", partner.id)], order="as_of, run_date, id")
+            [("partner_id", "=", partner.id), ("company_id", "=", self.env.company.id)],
+            order="as_of, run_date, id")
         points = {}
         for row in history:
             points[row.as_of] = row
