@@ -28,10 +28,10 @@ RUN_WORK_MEM = "128MB"
 # First key of the transaction-level advisory lock that allows one run per company at
 # a time (the second key is the company's id)
 RUN_LOCK_KEY = 424_242
-# A stored predicted value is refreshed when it moves by more than this share: it
+# A stored predicted value is refreshed when it moves by more than this share (5%): it
 # drifts a little every day as customers age, and rewriting every customer daily
 # for that would cost more than it tells
-CLV_REFRESH_SHARE = 0.01
+CLV_REFRESH_SHARE = 0.05
 PURCHASE_FITS = {"bgnbd": clv_fit.fit_bgnbd, "mbgnbd": clv_fit.fit_mbgnbd}
 # The last days of the history, on which the purchase models are compared
 HOLDOUT_DAYS = 90
@@ -806,6 +806,9 @@ class CrmAnalyticsEngine(models.AbstractModel):
         for user_id, user_partners in by_user.items():
             # in the assignee's language, amounts in the company's currency
             env = self.with_context(lang=langs.get(user_id) or "en_US").env
+            # what the reasons read, computed for the whole batch at once
+            Value.browse([values[pid].id for pid in user_partners]).with_env(env).mapped(
+                lambda value: (value.probability_alive, value.rfm_recency_days))
             summary = env._("Retention: customer at high churn risk")
             heading = env._("Churn risk rose to high. Signals:")
             for partner_id in user_partners:

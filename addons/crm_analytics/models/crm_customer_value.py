@@ -254,22 +254,24 @@ class CrmCustomerValue(models.Model):
         company's last fitted model."""
         self.expected_purchases_90d = 0.0
         self.probability_alive = 0.0
-        models_by_company = {}
-        for value in self.filtered("first_purchase_date"):
-            company = value.company_id
-            if company not in models_by_company:
-                models_by_company[company] = self.env["crm.clv.model"].sudo()._latest_fitted(
-                    company)
-            fitted = models_by_company[company]
+        Model = self.env["crm.clv.model"].sudo()
+        scored = self.filtered("first_purchase_date")
+        # one model and one analysis date per company, arrays of its customers
+        for company in scored.company_id:
+            fitted = Model._latest_fitted(company)
             if not fitted:
                 continue
-            age = (fitted.env["crm.clv.model"]._analysis_date(company)
-                   - value.first_purchase_date).days
-            args = ([value.repeat_purchase_days], [value.repeat_span_days], [max(age, 0)])
+            values = scored.filtered(lambda value, company=company: value.company_id == company)
+            as_of = Model._analysis_date(company)
+            x = values.mapped("repeat_purchase_days")
+            t_x = values.mapped("repeat_span_days")
+            age = [max((as_of - value.first_purchase_date).days, 0) for value in values]
             params = fitted._params()
-            value.probability_alive = float(clv_fit.probability_alive(params, *args)[0])
-            value.expected_purchases_90d = float(np.round(
-                clv_fit.expected_purchases(params, 90, *args)[0], 6))
+            alive = clv_fit.probability_alive(params, x, t_x, age)
+            expected = clv_fit.expected_purchases(params, 90, x, t_x, age)
+            for value, p_alive, purchases in zip(values, alive, expected, strict=True):
+                value.probability_alive = float(p_alive)
+                value.expected_purchases_90d = float(np.round(purchases, 6))
 
     def _search_probability_alive(self, operator, value):
         return self._search_prediction("probability_alive", operator, value)
