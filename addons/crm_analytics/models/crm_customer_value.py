@@ -51,11 +51,8 @@ SCORE_FIELDS = (
     "rfm_recency_days", "rfm_frequency", "rfm_monetary", "rfm_r_score", "rfm_f_score",
     "rfm_m_score", "rfm_segment", "clv_historic", "clv_predicted",
     "expected_purchases_90d", "probability_alive", "value_quadrant", "churn_risk",
-    "churn_reasons", "churn_alert_date",
+    "churn_reasons", "churn_alert_date", "value_date",
 )
-# The fields whose change is a history row (what a user reads of a customer).
-HISTORY_FIELDS = ("customer_tier", "lifecycle_stage", "rfm_segment", "value_quadrant",
-                  "churn_risk")
 
 
 class CrmCustomerValue(models.Model):

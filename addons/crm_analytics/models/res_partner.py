@@ -4,6 +4,7 @@ from .crm_customer_value import (  # noqa: F401 (the addon's names, imported fro
     CHURN_RISKS,
     RFM_SEGMENT_GRID,
     RFM_SEGMENTS,
+    SCORE_FIELDS,
     VALUE_QUADRANTS,
 )
 
@@ -126,19 +127,14 @@ class ResPartner(models.Model):
     @api.depends_context("company", "uid", "lang")
     def _compute_crm_value(self):
         rows = self._crm_value_rows()
-        names = ("rfm_recency_days", "rfm_frequency", "rfm_monetary", "rfm_r_score",
-                 "rfm_f_score", "rfm_m_score", "rfm_segment", "clv_historic",
-                 "clv_predicted", "expected_purchases_90d", "probability_alive",
-                 "value_quadrant", "churn_risk", "churn_reasons", "churn_alert_date",
-                 "value_company_id", "value_date")
-        empty = {name: False for name in names}
+        empty = dict.fromkeys((*SCORE_FIELDS, "value_company_id"), False)
         for partner in self:
             row = rows.get(partner.id)
             partner.crm_value_id = row
             if not row or not row.value_date:
                 partner.update(empty)
                 continue
-            partner.update({name: row[name] for name in names if name != "value_company_id"})
+            partner.update({name: row[name] for name in SCORE_FIELDS})
             partner.value_company_id = row.company_id
 
     @api.depends_context("company")
@@ -205,10 +201,7 @@ def _searcher(fname, sudo=False):
     return search
 
 
-for _fname in ("rfm_recency_days", "rfm_frequency", "rfm_monetary", "rfm_r_score",
-               "rfm_f_score", "rfm_m_score", "rfm_segment", "clv_historic", "clv_predicted",
-               "expected_purchases_90d", "probability_alive", "value_quadrant", "churn_risk",
-               "churn_reasons", "churn_alert_date", "value_company_id", "value_date"):
+for _fname in (*SCORE_FIELDS, "value_company_id"):
     setattr(ResPartner, f"_search_{_fname}", _searcher(_fname))
 for _fname in ("customer_tier", "lifecycle_stage"):
     # tier and stage decide SLA policies and routing, for every employee

@@ -51,7 +51,7 @@ class CrmServiceReport(models.Model):
         breached = SQL("COALESCE(complaint.sla_status = 'breached', FALSE)")
         return SQL(
             """%(parent)s,
-            complaint.date_received::date AS date_received,
+            %(date_received)s AS date_received,
             complaint.channel,
             complaint.sla_status,
             1 AS complaint_count,
@@ -63,6 +63,9 @@ class CrmServiceReport(models.Model):
             END AS sla_compliance
             """,
             parent=super()._select(), with_sla=with_sla, breached=breached,
+            # the company's day of reception, in its time zone
+            date_received=self.env["res.company"]._crm_local_date_sql_by_company(
+                SQL("complaint.date_received"), SQL("complaint.company_id")),
         )
 
     def _where(self):

@@ -180,19 +180,22 @@ class ResPartner(models.Model):
         """
         if partner_ids is not None and not partner_ids:
             return []
-        self.env["sale.order"].flush_model(["state", "date_order", "partner_id"])
+        self.env["sale.order"].flush_model(["state", "date_order", "partner_id", "company_id"])
         self.flush_model(["commercial_partner_id", "customer_since"])
         only = SQL("AND f.partner_id IN %s", tuple(partner_ids)) if partner_ids else SQL()
+        # the day of the order in its company's time zone
+        day = self.env["res.company"]._crm_local_date_sql_by_company(
+            SQL("so.date_order"), SQL("so.company_id"))
         self.env.cr.execute(SQL(
             """
             UPDATE res_partner p
                SET customer_since = f.day
               FROM (SELECT partner_id, MIN(day) AS day
-                      FROM (SELECT so.partner_id, so.date_order::date AS day
+                      FROM (SELECT so.partner_id, %s AS day
                               FROM sale_order so
                              WHERE so.state = 'sale'
                             UNION ALL
-                            SELECT buyer.commercial_partner_id, so.date_order::date
+                            SELECT buyer.commercial_partner_id, %s
                               FROM sale_order so
                               JOIN res_partner buyer ON buyer.id = so.partner_id
                              WHERE so.state = 'sale') AS orders
@@ -201,7 +204,7 @@ class ResPartner(models.Model):
                AND (p.customer_since IS NULL OR p.customer_since > f.day)
             RETURNING p.id
             """,
-            only,
+            day, day, only,
         ))
         changed = [row[0] for row in self.env.cr.fetchall()]
         self.browse(changed).invalidate_recordset(["customer_since"])
