@@ -62,3 +62,8 @@ def move_partner_values(env):
 
 def post_init_hook(env):
     move_partner_values(env)
+    if env["ir.module.module"].search([("name", "=", "crm_analytics")]).demo:
+        # demo code, imported only where the demo is loaded
+        from .demo import demo_data
+
+        demo_data.load(env)

@@ -5,4 +5,3 @@ from . import res_partner
 from . import crm_clv_model
 from . import crm_customer_value_history
 from . import crm_analytics_engine
-from . import crm_analytics_demo

@@ -584,63 +584,53 @@ class CrmAnalyticsEngine(models.AbstractModel):
             table=table,
         ))
         moved = [row[0] for row in cr.fetchall()]
+        # a customer's new scores, in the columns' order; only the customers whose
+        # scores differ from those stored go to the upsert (a hash join: unchanged rows,
+        # most of them from one day to the next, cost no index probe nor row version)
+        columns = ("first_purchase_date", "last_purchase_date", "repeat_purchase_days",
+                   "repeat_span_days", "rfm_frequency", "rfm_monetary", "rfm_r_score",
+                   "rfm_f_score", "rfm_m_score", "rfm_segment", "value_quadrant",
+                   "engine_customer_tier", "engine_lifecycle_stage", "churn_risk",
+                   "churn_signals")
+        scores = SQL("""v.first_day, v.last_day, v.x, v.t_x, v.frequency,
+                        ROUND(v.monetary::numeric, 2), v.r_score, v.f_score, v.m_score,
+                        v.segment, v.quadrant, v.tier, v.stage, v.risk, v.signals""")
         cr.execute(SQL(
             """INSERT INTO crm_customer_value AS cv (
-                   company_id, partner_id, model_id, value_date, first_purchase_date,
-                   last_purchase_date, repeat_purchase_days, repeat_span_days,
-                   rfm_frequency, rfm_monetary, rfm_r_score, rfm_f_score, rfm_m_score,
-                   rfm_segment, clv_historic, clv_predicted, value_quadrant,
-                   engine_customer_tier, customer_tier, engine_lifecycle_stage,
-                   lifecycle_stage, churn_risk, churn_signals,
+                   company_id, partner_id, model_id, value_date, %(columns)s,
+                   clv_historic, clv_predicted, customer_tier, lifecycle_stage,
                    create_uid, create_date, write_uid, write_date)
-            SELECT %(company)s, v.partner_id, %(model)s, %(as_of)s, v.first_day, v.last_day,
-                   v.x, v.t_x, v.frequency, ROUND(v.monetary::numeric, 2),
-                   v.r_score, v.f_score, v.m_score, v.segment,
-                   ROUND(v.monetary::numeric, 2), v.clv_predicted, v.quadrant,
-                   v.tier, COALESCE(v.manual_tier, v.tier), v.stage,
-                   COALESCE(v.manual_stage, v.stage), v.risk, v.signals, %(stamp)s
+            SELECT %(company)s, v.partner_id, %(model)s, %(as_of)s, %(scores)s,
+                   ROUND(v.monetary::numeric, 2), v.clv_predicted,
+                   COALESCE(v.manual_tier, v.tier), COALESCE(v.manual_stage, v.stage),
+                   %(stamp)s
               FROM %(table)s v
+         LEFT JOIN crm_customer_value old ON old.id = v.value_id
+             WHERE old.id IS NULL
+                OR (%(old_columns)s, old.clv_predicted IS NULL)
+                   IS DISTINCT FROM (%(scores)s, v.clv_predicted IS NULL)
+                OR ABS(old.clv_predicted - v.clv_predicted::numeric)
+                   > %(share)s * GREATEST(ABS(old.clv_predicted), 1)
             ON CONFLICT (company_id, partner_id) DO UPDATE SET
                    model_id = EXCLUDED.model_id, value_date = EXCLUDED.value_date,
-                   first_purchase_date = EXCLUDED.first_purchase_date,
-                   last_purchase_date = EXCLUDED.last_purchase_date,
-                   repeat_purchase_days = EXCLUDED.repeat_purchase_days,
-                   repeat_span_days = EXCLUDED.repeat_span_days,
-                   rfm_frequency = EXCLUDED.rfm_frequency,
-                   rfm_monetary = EXCLUDED.rfm_monetary,
-                   rfm_r_score = EXCLUDED.rfm_r_score, rfm_f_score = EXCLUDED.rfm_f_score,
-                   rfm_m_score = EXCLUDED.rfm_m_score, rfm_segment = EXCLUDED.rfm_segment,
+                   %(updates)s,
                    clv_historic = EXCLUDED.clv_historic,
                    clv_predicted = EXCLUDED.clv_predicted,
-                   value_quadrant = EXCLUDED.value_quadrant,
-                   engine_customer_tier = EXCLUDED.engine_customer_tier,
                    customer_tier = COALESCE(cv.manual_customer_tier,
                                             EXCLUDED.engine_customer_tier),
-                   engine_lifecycle_stage = EXCLUDED.engine_lifecycle_stage,
                    lifecycle_stage = COALESCE(cv.manual_lifecycle_stage,
                                               EXCLUDED.engine_lifecycle_stage),
-                   churn_risk = EXCLUDED.churn_risk, churn_signals = EXCLUDED.churn_signals,
                    churn_alert_date = CASE WHEN EXCLUDED.churn_risk = 'low' THEN NULL
                                            ELSE cv.churn_alert_date END,
                    write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
-             WHERE (cv.first_purchase_date, cv.last_purchase_date, cv.repeat_purchase_days,
-                    cv.repeat_span_days, cv.rfm_frequency, cv.rfm_monetary, cv.rfm_r_score,
-                    cv.rfm_f_score, cv.rfm_m_score, cv.rfm_segment, cv.value_quadrant,
-                    cv.engine_customer_tier, cv.engine_lifecycle_stage, cv.churn_risk,
-                    cv.churn_signals, cv.clv_predicted IS NULL)
-                   IS DISTINCT FROM
-                   (EXCLUDED.first_purchase_date, EXCLUDED.last_purchase_date,
-                    EXCLUDED.repeat_purchase_days, EXCLUDED.repeat_span_days,
-                    EXCLUDED.rfm_frequency, EXCLUDED.rfm_monetary, EXCLUDED.rfm_r_score,
-                    EXCLUDED.rfm_f_score, EXCLUDED.rfm_m_score, EXCLUDED.rfm_segment,
-                    EXCLUDED.value_quadrant, EXCLUDED.engine_customer_tier,
-                    EXCLUDED.engine_lifecycle_stage, EXCLUDED.churn_risk,
-                    EXCLUDED.churn_signals, EXCLUDED.clv_predicted IS NULL)
-                OR ABS(cv.clv_predicted - EXCLUDED.clv_predicted)
-                   > %(share)s * GREATEST(ABS(cv.clv_predicted), 1)
             RETURNING cv.partner_id""",
-            company=company.id, model=model.id, as_of=as_of, table=table, stamp=stamp,
-            share=CLV_REFRESH_SHARE,
+            columns=SQL(", ").join(map(SQL.identifier, columns)),
+            old_columns=SQL(", ").join(SQL.identifier("old", name) for name in columns),
+            updates=SQL(", ").join(
+                SQL("%s = EXCLUDED.%s", SQL.identifier(name), SQL.identifier(name))
+                for name in columns),
+            scores=scores, company=company.id, model=model.id, as_of=as_of, table=table,
+            stamp=stamp, share=CLV_REFRESH_SHARE,
         ))
         changed = cr.rowcount
         # customers of this company who no longer have an order: scores cleared
@@ -755,30 +745,63 @@ class CrmAnalyticsEngine(models.AbstractModel):
         warning under way in this company (one per episode: the episode ends when the
         risk is back to low), for its salesperson or the company's default CRM
         responsible, written in the assignee's language. Customers already churned get
-        none: the warning is for those who can still be kept. The run's ``model``
-        counts the activities, and the customers nobody could be warned about (neither
-        salesperson nor default responsible): their episode starts only once someone
-        can be warned, so the next run after a salesperson or a default responsible is
-        set warns them."""
+        none: the warning is for those who can still be kept.
+
+        An assignee gets at most ``crm_churn_warning_limit`` warnings a day, the most
+        valuable customers first (predicted, then historic value): the others wait,
+        without a warning date, and are warned on the next days while their risk stays
+        high. A first computation over years of orders thus gives each salesperson a
+        list to work through rather than thousands of activities at once.
+
+        The run's ``model`` counts the activities, the customers waiting for a later
+        day, and the customers nobody could be warned about (neither salesperson nor
+        default responsible): their episode starts only once someone can be warned,
+        so the next run after a salesperson or a default responsible is set warns
+        them."""
         cr = self.env.cr
+        fallback = company.crm_fallback_user_id
+        fallback_id = fallback.id if fallback.active and not fallback.share else None
+        # the assignee of a customer's warning: its salesperson if an active employee,
+        # else the company's default CRM responsible
+        assignee = SQL(
+            """COALESCE((SELECT u.id FROM res_users u
+                          WHERE u.id = p.user_id AND u.active AND NOT u.share),
+                        %s::integer)""", fallback_id)
         cr.execute(SQL(
-            """SELECT p.id, p.user_id
-                 FROM %(table)s v
-                 JOIN res_partner p ON p.id = v.partner_id
-                WHERE v.risk = 'high' AND NOT COALESCE(v.alerted, FALSE)
-                  AND COALESCE(v.manual_stage, v.stage) != 'churned'""",
-            table=SQL.identifier(WORK_TABLE),
+            """WITH due AS (
+                SELECT p.id AS partner_id, %(assignee)s AS user_id,
+                       v.clv_predicted, v.monetary
+                  FROM %(table)s v
+                  JOIN res_partner p ON p.id = v.partner_id
+                 WHERE v.risk = 'high' AND NOT COALESCE(v.alerted, FALSE)
+                   AND COALESCE(v.manual_stage, v.stage) != 'churned'
+            ),
+            given AS (
+                SELECT %(assignee)s AS user_id, COUNT(*) AS count
+                  FROM crm_customer_value cv
+                  JOIN res_partner p ON p.id = cv.partner_id
+                 WHERE cv.company_id = %(company)s AND cv.churn_alert_date = %(as_of)s
+              GROUP BY 1
+            )
+            SELECT due.partner_id, due.user_id,
+                   due.user_id IS NOT NULL
+                   AND ROW_NUMBER() OVER (
+                       PARTITION BY due.user_id
+                       ORDER BY due.clv_predicted DESC NULLS LAST, due.monetary DESC,
+                                due.partner_id)
+                       + COALESCE(given.count, 0) <= %(limit)s
+              FROM due
+         LEFT JOIN given ON given.user_id = due.user_id""",
+            assignee=assignee, table=SQL.identifier(WORK_TABLE), company=company.id,
+            as_of=as_of, limit=company.crm_churn_warning_limit,
         ))
         rows = cr.fetchall()
-        users = self.env["res.users"].browse({user_id for _pid, user_id in rows if user_id})
-        internal = set(users.filtered(lambda user: user.active and not user.share).ids)
-        fallback = company.crm_fallback_user_id.id
-        assigned = [(partner_id, user_id if user_id in internal else fallback)
-                    for partner_id, user_id in rows]
-        assigned = [row for row in assigned if row[1]]
+        assigned = [(partner_id, user_id) for partner_id, user_id, today in rows if today]
         model.write({
             "churn_warning_count": len(assigned),
-            "churn_unwarned_count": len(rows) - len(assigned),
+            "churn_unwarned_count": sum(1 for _pid, user_id, _today in rows if not user_id),
+            "churn_deferred_count": sum(1 for _pid, user_id, today in rows
+                                        if user_id and not today),
         })
         if not assigned:
             return

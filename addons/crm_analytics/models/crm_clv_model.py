@@ -55,7 +55,8 @@ class CrmClvModel(models.Model):
     churn_warning_count = fields.Integer(
         string="Retention Activities", readonly=True,
         help="Retention activities this computation created, one per customer whose "
-             "churn risk rose to high (customers already churned excepted).")
+             "churn risk rose to high (customers already churned excepted), at most the "
+             "day's share of each salesperson.")
     changed_count = fields.Integer(
         string="Customers Changed", readonly=True,
         help="Customers whose scores this computation changed.")
@@ -64,6 +65,11 @@ class CrmClvModel(models.Model):
         help="Customers whose churn risk rose to high with neither a salesperson nor a "
              "default CRM responsible: nobody was warned. They are warned at the next "
              "computation after one is set.")
+    churn_deferred_count = fields.Integer(
+        string="Warnings for Later Days", readonly=True,
+        help="Customers whose churn risk is high and whose salesperson already got the "
+             "day's retention activities: they are warned on the next days, the most "
+             "valuable first.")
 
     @api.model
     def _crm_server_fields(self):
@@ -72,7 +78,7 @@ class CrmClvModel(models.Model):
                 "model_kind", "changed_count", "bgnbd_r", "bgnbd_alpha", "bgnbd_a",
                 "bgnbd_b", "log_likelihood",
                 "gg_p", "gg_q", "gg_gamma", "gg_log_likelihood", "churn_warning_count",
-                "churn_unwarned_count")
+                "churn_unwarned_count", "churn_deferred_count")
 
     def _params(self):
         """The fitted purchase model's parameters, for ``tools.clv_fit``."""

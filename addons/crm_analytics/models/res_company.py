@@ -103,6 +103,13 @@ class ResCompany(models.Model):
         help="A customer with at least this many churn signals is at high risk (one "
         "signal: medium risk).",
     )
+    crm_churn_warning_limit = fields.Integer(
+        string="Churn Warning: Retention Activities per Day",
+        default=20,
+        help="Most retention activities one salesperson gets in a day, for the most "
+        "valuable customers first; the other customers at high risk are warned on the "
+        "next days.",
+    )
 
     @api.constrains("crm_pyramid_key_share", "crm_pyramid_normal_share")
     def _check_crm_pyramid_shares(self):
@@ -179,7 +186,8 @@ class ResCompany(models.Model):
                     ))
 
     @api.constrains("crm_churn_alive_threshold", "crm_churn_spend_days",
-                    "crm_churn_spend_drop", "crm_churn_high_signals")
+                    "crm_churn_spend_drop", "crm_churn_high_signals",
+                    "crm_churn_warning_limit")
     def _check_crm_churn_rules(self):
         for company in self:
             if not 0 < company.crm_churn_alive_threshold <= 100:
@@ -201,4 +209,9 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._(
                     "Churn warning of %(company)s: the signals for high risk must be "
                     "between 1 and 5.", company=company.name,
+                ))
+            if not 1 <= company.crm_churn_warning_limit <= 1000:
+                raise ValidationError(self.env._(
+                    "Churn warning of %(company)s: the retention activities per day must "
+                    "be between 1 and 1000.", company=company.name,
                 ))

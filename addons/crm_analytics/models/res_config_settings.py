@@ -55,3 +55,6 @@ class ResConfigSettings(models.TransientModel):
     crm_churn_high_signals = fields.Integer(
         related="company_id.crm_churn_high_signals", readonly=False,
     )
+    crm_churn_warning_limit = fields.Integer(
+        related="company_id.crm_churn_warning_limit", readonly=False,
+    )

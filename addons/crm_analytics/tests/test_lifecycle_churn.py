@@ -107,6 +107,8 @@ class TestLifecycle(CrmAnalyticsCommon):
                               "Customer value matrix"),
                              ({"crm_churn_spend_drop": 100}, "Churn warning"),
                              ({"crm_churn_high_signals": 0}, "Churn warning"),
+                             ({"crm_churn_warning_limit": 0}, "Churn warning"),
+                             ({"crm_churn_warning_limit": 5000}, "Churn warning"),
                              ({"crm_churn_spend_days": 3}, "Churn warning"),
                              ({"crm_clv_horizon_months": 0}, "CLV horizon")):
             with self.subTest(values=values), self.assertRaisesText(ValidationError, text):
@@ -269,6 +271,41 @@ class TestChurnWarning(CrmAnalyticsCommon):
             {"churn_warning_count": 2, "churn_unwarned_count": 0}])
         self.assertEqual(self._run().churn_warning_count, 0, "the same episodes")
         self.assertEqual(len(self._activities(nobody)), 1)
+
+    def test_warnings_per_day_most_valuable_first(self):
+        """A salesperson gets at most the company's number of retention activities a
+        day, for the most valuable customers; the others wait without a warning date
+        and are warned on the next days, each once."""
+        small, large, middle = self._customers(3, "Limited", user_id=self.salesman.id)
+        self._orders_on([
+            (partner, amount, ago(days))
+            for partner, amount in ((small, 10.0), (large, 1000.0), (middle, 100.0))
+            for days in (100, 90, 80)
+        ])
+        for partner in small | large | middle:
+            self._complaint(partner)
+        self.company.crm_churn_warning_limit = 2
+        model = self._run()
+        self.assertEqual((small | large | middle).mapped("churn_risk"), ["high"] * 3)
+        self.assertRecordValues(model, [{"churn_warning_count": 2,
+                                         "churn_deferred_count": 1,
+                                         "churn_unwarned_count": 0}])
+        self.assertEqual(len(self._activities(large)), 1)
+        self.assertEqual(len(self._activities(middle)), 1)
+        self.assertFalse(self._activities(small))
+        self.assertFalse(small.churn_alert_date)
+        # the same day again: the day's share is given
+        model = self._run()
+        self.assertRecordValues(model, [{"churn_warning_count": 0,
+                                         "churn_deferred_count": 1}])
+        self.assertFalse(self._activities(small))
+        # the next day, the one left waiting is warned, and nobody twice
+        model = self._run(AS_OF + timedelta(days=1))
+        self.assertRecordValues(model, [{"churn_warning_count": 1,
+                                         "churn_deferred_count": 0}])
+        self.assertEqual([len(self._activities(partner)) for partner in (small, large, middle)],
+                         [1, 1, 1])
+        self.assertEqual(small.churn_alert_date, AS_OF + timedelta(days=1))
 
     def test_no_warning_for_churned_customers(self):
         """A customer already churned (no order for more than a year) is at high risk
