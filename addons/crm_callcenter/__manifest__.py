@@ -10,6 +10,8 @@
     "development_status": "Beta",
     "maintainers": ["crm-suite"],
     "depends": ["crm_service", "crm_marketing", "phone_validation"],
+    # numbers in E.164 and the do-not-call list: the host reads them with it
+    "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
         "security/crm_callcenter_security.xml",
         "security/ir.model.access.csv",

@@ -76,6 +76,12 @@ class CrmCall(models.Model):
         "crm.call.queue", index=True, tracking=True, check_company=True,
     )
     team_id = fields.Many2one(related="queue_id.team_id", store=True, index=True)
+    dnc_violation = fields.Boolean(
+        string="Do-Not-Call Violation", readonly=True, index=True, tracking=True,
+        help="An outbound call that the phone system reported to a number on the "
+        "do-not-call list or to a customer who asked not to be called: it was placed "
+        "outside the CRM, which refuses such calls.",
+    )
     state = fields.Selection(
         CALL_STATES, required=True, default="done", index=True, tracking=True,
     )
@@ -193,8 +199,98 @@ class CrmCall(models.Model):
             "state", "date_start", "date_queued", "date_answered", "date_end",
             "wait_seconds", "duration_seconds", "queue_priority", "routing_rule",
             "routing_reason", "agent_id", "queue_id", "ivr_menu_id", "external_id",
-            "cti_endpoint_id", "phone_normalized", "phone_invalid",
+            "cti_endpoint_id", "phone_normalized", "phone_invalid", "dnc_violation",
+            # stored copies of the agent's, the queue's and the customer's: written
+            # through, they would move the call (and the agent, queue or customer)
+            "user_id", "team_id", "commercial_partner_id",
         )
+
+    # do-not-call -----------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """An outbound call to a do-not-call number or customer is refused, with the
+        reason, whoever creates it; one that the phone system reports (placed outside
+        the CRM: context ``crm_call_reported``) is recorded, flagged as a violation,
+        and the agent's supervisor gets an activity."""
+        reported = self.env.context.get("crm_call_reported")
+        reasons = self._crm_do_not_call_reasons([
+            (vals.get("direction") or self._fields["direction"].default(self),
+             vals.get("partner_id"), vals.get("phone"), vals.get("company_id"))
+            for vals in vals_list
+        ])
+        for vals, reason in zip(vals_list, reasons, strict=True):
+            if reason and not reported:
+                raise UserError(self.env._("Not dialled: %(reason)s", reason=reason))
+            if reason:
+                vals["dnc_violation"] = True
+        calls = super().create(vals_list)
+        calls.filtered("dnc_violation")._crm_warn_dnc_violation()
+        return calls
+
+    def write(self, vals):
+        """Changing the number, customer or direction of a call under way into a
+        do-not-call one is refused, as creating it is."""
+        if {"direction", "partner_id", "phone"} & set(vals):
+            under_way = self.filtered(lambda call: call.state in OPEN_STATES)
+            reasons = self._crm_do_not_call_reasons([
+                (vals.get("direction", call.direction),
+                 vals.get("partner_id", call.partner_id.id),
+                 vals.get("phone", call.phone), call.company_id.id)
+                for call in under_way
+            ])
+            reason = next(filter(None, reasons), False)
+            if reason:
+                raise UserError(self.env._("Not dialled: %(reason)s", reason=reason))
+        return super().write(vals)
+
+    @api.model
+    def _crm_do_not_call_reasons(self, items):
+        """Why each outbound call ``(direction, partner id, number, company id)`` may
+        not be placed, or False: the customer (given, else the one the number
+        matches) opted out, or the number is on the host's do-not-call list."""
+        Partner = self.env["res.partner"].sudo()
+        todo = []
+        for direction, partner_id, phone, company_id in items:
+            if direction != "outbound":
+                todo.append(None)
+                continue
+            company = self.env["res.company"].browse(company_id) if company_id \
+                else self.env.company
+            partner = Partner.browse(partner_id or [])
+            number = normalize_phone(self.env, phone,
+                                     partner.country_id or company.country_id)
+            if not partner and number:
+                partner = Partner._crm_match_phone(number, company)
+            todo.append((partner, number))
+        reasons = iter(self.env["crm.call.list.entry"]._do_not_call_reason_list(
+            [item for item in todo if item]))
+        return [next(reasons) if item else False for item in todo]
+
+    def _crm_warn_dnc_violation(self):
+        """A to-do for the supervisor of each call's agent (their sales team's leader,
+        else the company's default CRM responsible), in the supervisor's language."""
+        for call in self.sudo():
+            agent_user = call.agent_id.user_id
+            supervisor = agent_user.sale_team_id.user_id
+            if not supervisor or supervisor == agent_user:
+                supervisor = call.company_id.crm_fallback_user_id
+            if not supervisor:
+                continue
+            env = call.with_context(lang=supervisor.lang or "en_US").env
+            call.with_env(env).activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=supervisor.id,
+                summary=env._("Do-not-call violation"),
+                note=env._(
+                    "%(agent)s placed a call to %(number)s outside the CRM: %(reason)s",
+                    agent=agent_user.display_name or env._("An unknown agent"),
+                    number=call.phone,
+                    reason=call._crm_do_not_call_reasons([
+                        ("outbound", call.partner_id.id, call.phone, call.company_id.id),
+                    ])[0],
+                ),
+            )
 
     @api.model
     def _crm_add_server_values(self, vals_list):

@@ -75,7 +75,9 @@ class CrmCallAgent(models.Model):
     @api.model
     def _crm_server_fields(self):
         # the PBX and the agent's own buttons drive the state, the ACD the offers
-        return (*super()._crm_server_fields(), "state", "date_state", "date_last_offered")
+        # (the name is the user's: renamed with the user, not through the agent)
+        return (*super()._crm_server_fields(), "state", "date_state", "date_last_offered",
+                "name")
 
     @api.model
     def _crm_current_agent(self, company):

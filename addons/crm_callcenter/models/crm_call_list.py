@@ -205,12 +205,26 @@ class CrmCallList(models.Model):
         the calling user's agent (in progress), or an empty recordset.
 
         Two agents calling at the same moment never get the same entry: the entry is
-        locked (``FOR UPDATE SKIP LOCKED``) until the reservation commits.
+        locked (``FOR UPDATE SKIP LOCKED``) until the reservation commits. An agent
+        holds one entry of a list at a time: while they hold one, it is the one they
+        get (their requests one after the other, even at the same moment).
         """
         self.ensure_one()
         self.check_access("read")
         agent = self.env["crm.call.agent"]._crm_current_agent(self.company_id)
         return self.sudo()._reserve_next_entry(agent, fields.Datetime.now()).sudo(False)
+
+    def _held_entry(self, agent):
+        """The entry of this list that ``agent`` holds (in progress), if any. The
+        agent's reservations in this list are taken one after the other: two requests
+        of the same agent at once (a double tap) wait for each other, and the second
+        finds the entry the first reserved."""
+        self.env.cr.execute(SQL(
+            "SELECT id FROM crm_call_agent WHERE id = %s FOR NO KEY UPDATE", agent.id))
+        Entry = self.env["crm.call.list.entry"]
+        Entry.flush_model(["list_id", "state", "agent_id"])
+        return Entry.search([("list_id", "=", self.id), ("agent_id", "=", agent.id),
+                             ("state", "=", "in_progress")], limit=1)
 
     def _reserve_next_entry(self, agent, now):
         """See :meth:`reserve_next_entry` (in ``sudo``, for ``agent``, at ``now``)."""
@@ -221,6 +235,9 @@ class CrmCallList(models.Model):
                                        list=self.name))
         if not self._in_calling_hours(now, agent.user_id.tz):
             return Entry
+        held = self._held_entry(agent)
+        if held:
+            return held
         Entry.flush_model(["list_id", "state", "date_next_attempt"])
         while True:
             self.env.cr.execute(SQL(

@@ -86,6 +86,8 @@ class CrmCallListEntry(models.Model):
             *super()._crm_server_fields(),
             "state", "skip_reason", "attempt_count", "date_next_attempt", "date_last_attempt",
             "outcome_id", "agent_id", "call_id", "phone_normalized", "date_reserved",
+            # stored copies of the agent's and the list's
+            "user_id", "company_id", "campaign_id",
         )
 
     @api.model
@@ -165,6 +167,11 @@ class CrmCallListEntry(models.Model):
         if reason:
             raise UserError(self.env._("Not dialled: %(reason)s", reason=reason))
         if entry.state == "pending":
+            held = entry.list_id._held_entry(agent)
+            if held:
+                raise UserError(self.env._(
+                    "You are calling %(entry)s of this list already: record its outcome "
+                    "before dialling another entry.", entry=held.display_name))
             entry._lock_pending()
             entry.write({"state": "in_progress", "agent_id": agent.id,
                          "date_reserved": fields.Datetime.now()})

@@ -360,8 +360,11 @@ class CrmCtiEndpoint(models.Model):
         }
         Call = self.env["crm.call"].sudo().with_company(self.company_id)
         if direction == "outbound":
-            call = Call.create({**vals, "agent_id": agent.id, "routing_rule": "outbound",
-                                "queue_id": queue.id if code else False})
+            # placed on the phone system, outside the CRM: recorded even to a
+            # do-not-call number (flagged, the supervisor warned)
+            call = Call.with_context(crm_call_reported=True).create({
+                **vals, "agent_id": agent.id, "routing_rule": "outbound",
+                "queue_id": queue.id if code else False})
             agent._write_state("busy", moment)
             return self._cti_answer(call)
         if not queue and self.ivr_menu_id:

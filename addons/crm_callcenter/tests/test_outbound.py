@@ -123,6 +123,7 @@ class TestOutbound(CrmCallcenterCommon):
         # outside the calling hours (20:00 in Shanghai): nothing
         self.assertFalse(self._reserve(self.user_a, NOW + timedelta(hours=10)))
         # a number blacklisted after the build is skipped at reservation time
+        first.sudo().state = "done"
         pending = self.call_list.entry_ids.filtered(lambda e: e.state == "pending").sorted("id")
         self.env["phone.blacklist"].sudo().create({"number": pending[0].phone_normalized})
         pending[1].partner_id.crm_call_opt_out = True
@@ -161,10 +162,14 @@ class TestOutbound(CrmCallcenterCommon):
         self.assertEqual(entry.date_next_attempt, NOW + timedelta(hours=4))
         self.assertFalse(entry.agent_id)
         # offered again only after the delay, then failed at the maximum of attempts
-        self.assertNotEqual(self._reserve(self.user_a), entry)
+        other = self._reserve(self.user_a)
+        self.assertNotEqual(other, entry)
+        other.sudo().state = "done"
+        # entries never called come first (no next attempt); reserve until ours,
+        # closing each one reserved before it (an agent holds one entry at a time)
         again = self._reserve(self.user_a, NOW + timedelta(hours=4, minutes=1))
-        # entries never called come first (no next attempt); reserve until ours
         while again and again != entry:
+            again.sudo().state = "done"
             again = self._reserve(self.user_a, NOW + timedelta(hours=4, minutes=1))
         self.assertEqual(again, entry)
         entry.action_dial()
@@ -206,12 +211,35 @@ class TestOutbound(CrmCallcenterCommon):
         self.assertEqual(same_number.state, "skipped")
         self.assertIn(number, same_number.skip_reason)
 
+    def test_one_entry_per_agent_and_list(self):
+        """An agent holds one entry of a list at a time: asking again gives the entry
+        they hold, and dialling another pending entry meanwhile is refused."""
+        self._build_and_start()
+        first = self._reserve(self.user_a)
+        self.assertEqual(self._reserve(self.user_a), first)
+        with patch("odoo.fields.Datetime.now", return_value=NOW):
+            self.assertEqual(self.call_list.with_user(self.user_a).reserve_next_entry(),
+                             first)
+        held = self.call_list.entry_ids.filtered(
+            lambda e: e.state == "in_progress" and e.agent_id == self.agent_a)
+        self.assertEqual(held, first)
+        pending = self.call_list.entry_ids.filtered(lambda e: e.state == "pending")[:1]
+        with self.assertRaisesText(UserError, "record its outcome"):
+            pending.with_user(self.user_a).sudo().action_dial()
+        self.assertEqual(pending.state, "pending")
+        # once the held entry is over, the next one
+        first.sudo().state = "done"
+        second = self._reserve(self.user_a)
+        self.assertNotIn(second, first)
+        self.assertEqual(second.state, "in_progress")
+
     def test_dial_refuses_do_not_call(self):
         self._build_and_start()
         entry = self._reserve(self.user_a).with_user(self.user_a)
         entry.partner_id.sudo().crm_call_opt_out = True
         with self.assertRaisesText(UserError, "asked not to be called"):
             entry.action_dial()
+        entry.sudo().state = "skipped"
         other = self._reserve(self.user_a).with_user(self.user_a)
         self.env["phone.blacklist"].sudo().create({"number": other.phone_normalized})
         with self.assertRaisesText(UserError, "do-not-call list"):

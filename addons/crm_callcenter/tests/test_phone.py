@@ -14,6 +14,18 @@ class TestPhoneMatching(CrmCallcenterCommon):
             self.assertEqual(normalize_phone(self.env, typed, cn), "+861065521234", typed)
         self.assertEqual(self.customer.crm_phone_normalized, "+861065521234")
 
+    def test_national_numbers_of_other_countries(self):
+        """What a hand-written reading got wrong: Italy keeps its leading 0, and a
+        North American number typed with its country code has no trunk prefix."""
+        self.assertEqual(normalize_phone(self.env, "06 1234 5678", self.env.ref("base.it")),
+                         "+390612345678")
+        self.assertEqual(normalize_phone(self.env, "1 (415) 555-0100",
+                                         self.env.ref("base.us")), "+14155550100")
+        self.assertEqual(normalize_phone(self.env, "020 7946 0958", self.env.ref("base.uk")),
+                         "+442079460958")
+        # not a number of that country: none
+        self.assertFalse(normalize_phone(self.env, "123", self.env.ref("base.cn")))
+
     def test_caller_matched_on_normalized_number(self):
         call, _route = self._inbound(phone="+86 (10) 6552-1234")
         self.assertEqual(call.phone_normalized, "+861065521234")
