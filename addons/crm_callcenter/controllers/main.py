@@ -14,8 +14,10 @@ from ..models.crm_cti_endpoint import CtiError
 _logger = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 # an event that conflicts with a simultaneous one is run again up to this many
-# times, after a random wait of up to CONFLICT_WAIT seconds times the attempt
-CONFLICT_TRIES = 4
+# times, after a random wait of up to CONFLICT_WAIT seconds times the attempt; then
+# the PBX gets a 409 and sends it again (the host's own retry, with its waits of up
+# to seconds, is not added on top)
+CONFLICT_TRIES = 5
 CONFLICT_WAIT = 0.02
 
 
@@ -34,25 +36,21 @@ class CrmCtiController(http.Controller):
                     # two events changed the same agent or call at once (two calls
                     # ringing for the same free agent): run this one again at once,
                     # on a fresh snapshot, rather than after the host's longer wait
+                    cr.rollback()
                     if attempt == CONFLICT_TRIES:
-                        raise
+                        _logger.warning("CTI %s still conflicting after %s tries",
+                                        method, CONFLICT_TRIES)
+                        return self._conflict()
                     _logger.info("CTI %s conflicted with a simultaneous event (try %s of %s)",
                                  method, attempt, CONFLICT_TRIES)
-                    cr.rollback()
                     request.env.invalidate_all()
                     time.sleep(random.uniform(0, CONFLICT_WAIT * attempt))
         except CtiError as error:
-            return request.make_json_response(
-                {"error": {"code": error.code, "message": error.message}}, status=error.status,
-            )
+            return request.make_json_response(error.body(), status=error.status)
         except IntegrityError:
             # the same call reported twice at the same moment: the other request won
-            return request.make_json_response(
-                {"error": {"code": "conflict", "message": "Concurrent event; send it again."}},
-                status=409,
-            )
-        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-            raise  # the host runs the whole request again
+            cr.rollback()
+            return self._conflict()
         except Exception:
             _logger.exception("CTI request failed")
             cr.rollback()
@@ -60,6 +58,12 @@ class CrmCtiController(http.Controller):
                 {"error": {"code": "internal", "message": "The request could not be applied."}},
                 status=500,
             )
+
+    def _conflict(self):
+        return request.make_json_response(
+            {"error": {"code": "conflict", "message": "Concurrent event; send it again."}},
+            status=409,
+        )
 
     def _cti_apply(self, method, raw):
         endpoint = request.env["crm.cti.endpoint"]._cti_authenticate(
@@ -73,7 +77,8 @@ class CrmCtiController(http.Controller):
             raise CtiError(413, "too_large", "The body is too large.")
         try:
             payload = json.loads(raw or b"null")
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: nested deeper than the parser goes
             raise CtiError(400, "invalid_json", "The body is not valid JSON.") from None
         with request.env.cr.savepoint():
             return getattr(endpoint, method)(payload)

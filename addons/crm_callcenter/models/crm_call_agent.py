@@ -1,5 +1,9 @@
+import logging
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 AGENT_STATES = [
     ("offline", "Offline"),
@@ -10,6 +14,8 @@ AGENT_STATES = [
 ]
 # what the agent chooses; busy and wrap-up come from the calls
 SWITCHABLE_STATES = ("available", "away", "offline")
+
+_logger = logging.getLogger(__name__)
 
 
 class CrmCallAgent(models.Model):
@@ -39,6 +45,10 @@ class CrmCallAgent(models.Model):
     )
     date_state = fields.Datetime(
         string="State Since", readonly=True, copy=False, default=fields.Datetime.now,
+    )
+    date_wrap_up_end = fields.Datetime(
+        string="Wrap-up Until", readonly=True, copy=False,
+        help="In wrap-up after a call, the agent becomes available at this time.",
     )
     date_last_offered = fields.Datetime(
         string="Last Call Offered", readonly=True, copy=False,
@@ -77,7 +87,7 @@ class CrmCallAgent(models.Model):
         # the PBX and the agent's own buttons drive the state, the ACD the offers
         # (the name is the user's: renamed with the user, not through the agent)
         return (*super()._crm_server_fields(), "state", "date_state", "date_last_offered",
-                "name")
+                "date_wrap_up_end", "name")
 
     @api.model
     def _crm_current_agent(self, company):
@@ -120,10 +130,43 @@ class CrmCallAgent(models.Model):
         self.sudo()._write_state(state)
 
     def _write_state(self, state, when=None):
-        """Write the state (in ``sudo``), and its date when it changes."""
+        """Write the state (in ``sudo``), and its date when it changes; a wrap-up
+        ends with any other state."""
         changing = self.filtered(lambda agent: agent.state != state)
         if changing:
-            changing.write({"state": state, "date_state": when or fields.Datetime.now()})
+            vals = {"state": state, "date_state": when or fields.Datetime.now()}
+            if state != "wrap_up":
+                vals["date_wrap_up_end"] = False
+            changing.write(vals)
+
+    def _start_wrap_up(self, seconds, when):
+        """After a call: in wrap-up for ``seconds`` from ``when``, then available (the
+        scheduled action, every minute, ends it; the agent may end it sooner)."""
+        self.write({"state": "wrap_up", "date_state": when,
+                    "date_wrap_up_end": when + timedelta(seconds=seconds)})
+
+    @api.model
+    def _cron_end_wrap_up(self, now=None):
+        """Agents whose wrap-up time is over become available and take the next
+        waiting call. An agent row being written meanwhile (the agent switching
+        state) is left to the next run."""
+        now = now or fields.Datetime.now()
+        self.env.cr.execute(SQL(
+            """
+            SELECT id FROM crm_call_agent
+             WHERE state = 'wrap_up' AND date_wrap_up_end <= %s
+             ORDER BY date_wrap_up_end, id
+               FOR NO KEY UPDATE SKIP LOCKED
+            """,
+            now,
+        ))
+        agents = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        for agent in agents:
+            agent._write_state("available", agent.date_wrap_up_end)
+            self.env["crm.call.queue"].sudo()._acd_dispatch(agent)
+        if agents:
+            _logger.info("Ended the wrap-up of %s agents", len(agents))
+        return agents
 
     def action_set_available(self):
         self._set_state("available")

@@ -56,6 +56,12 @@ class CrmCallQueue(models.Model):
         string="Service Level Target (s)", default=20,
         help="Calls answered within this many seconds meet the service level.",
     )
+    wrap_up_seconds = fields.Integer(
+        string="Wrap-up Time (s)", default=0,
+        help="After an answered call of this queue ends, the agent is in wrap-up (notes, "
+        "follow-ups) for this many seconds and is not offered calls, then available; "
+        "they may end it sooner. 0: available at once.",
+    )
     max_wait_seconds = fields.Integer(
         string="Maximum Wait (s)", default=120,
         help="A call waiting longer overflows (0: at once when no agent is available).",
@@ -203,6 +209,16 @@ class CrmCallQueue(models.Model):
                 "%(percent)s%% answered within %(seconds)s s",
                 percent=round(queue.service_level_target), seconds=queue.service_level_seconds,
             )
+
+    @api.constrains("wrap_up_seconds")
+    def _check_wrap_up_seconds(self):
+        for queue in self:
+            if not 0 <= queue.wrap_up_seconds <= 3600:
+                raise ValidationError(self.env._(
+                    "The wrap-up time of queue %(queue)s must be between 0 and 3600 seconds "
+                    "(an hour), not %(seconds)s.",
+                    queue=queue.name, seconds=queue.wrap_up_seconds,
+                ))
 
     @api.constrains("overflow_action", "overflow_queue_id")
     def _check_overflow_queue(self):

@@ -2,7 +2,7 @@ import hashlib
 import logging
 import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
@@ -11,6 +11,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, consteq
 
+from .crm_call import OPEN_STATES
 from .phone import normalize_phone
 
 _logger = logging.getLogger(__name__)
@@ -18,6 +19,13 @@ _logger = logging.getLogger(__name__)
 EVENTS = ("ringing", "answered", "ended", "missed")
 DIRECTIONS = ("inbound", "outbound")
 MAX_TEXT = 128
+# what each event may follow: the call states it applies to, and those where it is a
+# repeat (already applied or overtaken: nothing changes); any other state is a 409
+TRANSITIONS = {
+    "answered": (("queued", "ringing"), ("in_progress",)),
+    "ended": (("queued", "ringing", "in_progress"), ("done", "abandoned", "missed")),
+    "missed": (("queued", "ringing"), ("missed",)),
+}
 # seconds to connect to the PBX and to get its answer to a dial request
 ORIGINATE_TIMEOUT = (3, 5)
 
@@ -25,11 +33,15 @@ ORIGINATE_TIMEOUT = (3, 5)
 class CtiError(Exception):
     """A bad CTI request: answered with ``status`` and a JSON error, nothing written."""
 
-    def __init__(self, status, code, message):
+    def __init__(self, status, code, message, **extra):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.extra = extra
+
+    def body(self):
+        return {"error": {"code": self.code, "message": self.message, **self.extra}}
 
 
 def hash_token(token):
@@ -62,6 +74,12 @@ class CrmCtiEndpoint(models.Model):
         help="Inbound calls without a queue enter this menu first.",
     )
     date_last_event = fields.Datetime(string="Last Event", readonly=True, copy=False)
+    clock_window_hours = fields.Integer(
+        string="Timestamp Window (h)", default=24, required=True,
+        help="Events dated more than this many hours before or after the server's clock "
+        "are refused (HTTP 400): a PBX with a wrong clock would otherwise date calls "
+        "decades away.",
+    )
     originate_url = fields.Char(
         string="Dial Request URL",
         help="Click-to-dial: the PBX's web address that places a call. Empty: the agent "
@@ -78,6 +96,16 @@ class CrmCtiEndpoint(models.Model):
     @api.model
     def _crm_server_fields(self):
         return (*super()._crm_server_fields(), "token_hash", "token_hint", "date_last_event")
+
+    @api.constrains("clock_window_hours")
+    def _check_clock_window_hours(self):
+        for endpoint in self:
+            if not 1 <= endpoint.clock_window_hours <= 24 * 31:
+                raise ValidationError(self.env._(
+                    "The timestamp window of %(endpoint)s must be between 1 and 744 hours "
+                    "(31 days), not %(hours)s.",
+                    endpoint=endpoint.name, hours=endpoint.clock_window_hours,
+                ))
 
     @api.constrains("originate_url")
     def _check_originate_url(self):
@@ -240,26 +268,48 @@ class CrmCtiEndpoint(models.Model):
 
     @api.model
     def _cti_text(self, payload, key, required=True):
+        """The text of ``key``, stripped; blank counts as missing. Control characters
+        (NUL bytes included) are refused: they are no part of an id, a number or a
+        code, and the database refuses NUL."""
         value = payload.get(key)
-        if value is None or value == "":
+        if (value is not None and not isinstance(value, str)) or len(value or "") > MAX_TEXT:
+            raise CtiError(400, "invalid_field",
+                           f"Field '{key}' must be a text of at most {MAX_TEXT} characters.")
+        value = (value or "").strip()
+        if not value:
             if required:
                 raise CtiError(400, "missing_field", f"Field '{key}' is required.")
             return ""
-        if not isinstance(value, str) or len(value) > MAX_TEXT:
+        if any(ord(char) < 32 or ord(char) == 127 for char in value):
             raise CtiError(400, "invalid_field",
-                           f"Field '{key}' must be a text of at most {MAX_TEXT} characters.")
-        return value.strip()
+                           f"Field '{key}' must not contain control characters.")
+        return value
 
-    @api.model
+    def _cti_clock(self):
+        """The server's clock the timestamps are checked against."""
+        return fields.Datetime.now()
+
     def _cti_timestamp(self, payload):
+        """The event's time, in UTC: ISO 8601, within the endpoint's window around
+        the server's clock."""
         text = self._cti_text(payload, "timestamp")
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise CtiError(400, "invalid_field", "Field 'timestamp' must be ISO 8601.")
-        if moment.tzinfo:
-            moment = moment.astimezone(UTC).replace(tzinfo=None)
-        return moment.replace(microsecond=0)
+            if moment.tzinfo:
+                moment = moment.astimezone(UTC).replace(tzinfo=None)
+        except (ValueError, OverflowError):
+            raise CtiError(400, "invalid_field", "Field 'timestamp' must be ISO 8601.") from None
+        moment = moment.replace(microsecond=0)
+        window = timedelta(hours=self.clock_window_hours or 24)
+        now = self._cti_clock()
+        if not now - window <= moment <= now + window:
+            raise CtiError(
+                400, "invalid_field",
+                f"Field 'timestamp' ({moment.isoformat()}Z) is more than "
+                f"{self.clock_window_hours} hours away from the server's clock "
+                f"({now.replace(microsecond=0).isoformat()}Z): check the PBX's clock.",
+            )
+        return moment
 
     def _cti_queue(self, code):
         queue = self.env["crm.call.queue"].sudo().search([
@@ -302,7 +352,8 @@ class CrmCtiEndpoint(models.Model):
         else:
             if not call:
                 raise CtiError(404, "unknown_call", f"No call '{external_id}'.")
-            getattr(self, f"_cti_{event}")(call, moment, agent)
+            if self._cti_transition(call, event, moment):
+                getattr(self, f"_cti_{event}")(call, moment, agent)
             answer = self._cti_answer(call)
         self._cti_stamp_last_event()
         return answer
@@ -379,9 +430,29 @@ class CrmCtiEndpoint(models.Model):
         route = call._acd_route(moment)
         return {**self._cti_answer(call), "route": route}
 
+    def _cti_transition(self, call, event, moment):
+        """Whether ``event`` at ``moment`` applies to ``call`` (False: a repeat, which
+        changes nothing); a 409 with the call's state when the call cannot take it
+        (answered once over, missed once answered) or when it is dated before what the
+        call already went through."""
+        applies, repeats = TRANSITIONS[event]
+        if call.state in repeats:
+            return False
+        if call.state not in applies:
+            raise CtiError(409, "invalid_transition",
+                           f"Call '{call.external_id}' is {call.state}: it cannot be {event}.",
+                           state=call.state)
+        previous = call.date_answered if call.state == "in_progress" else call.date_start
+        if previous and moment < previous:
+            raise CtiError(
+                409, "invalid_transition",
+                f"Event '{event}' of call '{call.external_id}' is dated "
+                f"{moment.isoformat()}Z, before its last event ({previous.isoformat()}Z).",
+                state=call.state,
+            )
+        return True
+
     def _cti_answered(self, call, moment, agent):
-        if call.state not in ("queued", "ringing"):
-            return
         vals = {
             "state": "in_progress",
             "date_answered": moment,
@@ -401,20 +472,16 @@ class CrmCtiEndpoint(models.Model):
                 "date_end": moment,
                 "duration_seconds": call._seconds(call.date_answered, moment),
             })
-        elif call.state in ("queued", "ringing"):
+        else:
             # the caller hung up before anyone answered
             call.write({
                 "state": "abandoned",
                 "date_end": moment,
                 "wait_seconds": call._seconds(call.date_start, moment),
             })
-        else:
-            return
         self._cti_release(call, moment)
 
     def _cti_missed(self, call, moment, agent):
-        if call.state not in ("queued", "ringing"):
-            return
         call.write({
             "state": "missed",
             "date_end": moment,
@@ -423,11 +490,24 @@ class CrmCtiEndpoint(models.Model):
         self._cti_release(call, moment)
 
     def _cti_release(self, call, moment):
-        """The agent of a finished call is free again and takes the next waiting call."""
+        """The agent of a finished call is free again and takes the next waiting call,
+        unless another of their calls is still open (the agent's state and their open
+        calls agree); after an answered call of a queue with a wrap-up time, they are
+        in wrap-up first."""
         agent = call.agent_id
-        if agent and agent.state == "busy":
-            agent._write_state("available", moment)
-            self.env["crm.call.queue"].sudo()._acd_dispatch(agent)
+        if not agent or agent.state != "busy":
+            return
+        Call = self.env["crm.call"].sudo()
+        Call.flush_model(["agent_id", "state"])
+        if Call.search_count([("agent_id", "=", agent.id), ("state", "in", OPEN_STATES),
+                              ("id", "!=", call.id)], limit=1):
+            return
+        wrap_up = call.queue_id.wrap_up_seconds if call.date_answered else 0
+        if wrap_up:
+            agent._start_wrap_up(wrap_up, moment)
+            return
+        agent._write_state("available", moment)
+        self.env["crm.call.queue"].sudo()._acd_dispatch(agent)
 
     # IVR -------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
 from datetime import datetime
+from unittest.mock import patch
 
 from odoo.tests import new_test_user
 
@@ -13,6 +14,10 @@ class CallcenterSetup:
     @classmethod
     def _setup_callcenter(cls):
         env = cls.env
+        # the PBX's events of the tests are dated around NOW: the server's clock, for
+        # the endpoint's timestamp window, is NOW too
+        cls.startClassPatcher(patch.object(
+            env.registry["crm.cti.endpoint"], "_cti_clock", lambda _self: NOW))
         cls.company = env.company
         cls.company.country_id = env.ref("base.cn")
         cls.manager = new_test_user(

@@ -9,7 +9,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.addons.crm_core.tests.common import RpcMixin
 
 from ..models import crm_cti_endpoint
-from .common import CallcenterSetup, CrmCallcenterCommon
+from .common import NOW, CallcenterSetup, CrmCallcenterCommon
 
 ORIGINATE_URL = "https://pbx.example.com/originate"
 
@@ -109,7 +109,8 @@ class TestClickToDial(CrmCallcenterCommon):
                          ("done", "done", "available"))
 
     def test_pbx_events_complete_the_dialled_call(self):
-        action, __ = self._dial(self.customer)
+        with patch("odoo.fields.Datetime.now", return_value=NOW):
+            action, __ = self._dial(self.customer)
         call = self.env["crm.call"].browse(action["res_id"])
         endpoint = self.endpoint.sudo()
         event = {"call_id": call.external_id, "direction": "outbound", "agent": "701",

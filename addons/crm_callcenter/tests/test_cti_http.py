@@ -1,7 +1,15 @@
 import json
+from datetime import datetime
+from unittest.mock import patch
 
+from lxml import etree
+from psycopg2.errors import SerializationFailure
+
+from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
+from odoo.tools.safe_eval import safe_eval
 
+from ..controllers.main import CONFLICT_TRIES
 from ..models.crm_cti_endpoint import hash_token
 from .common import CallcenterSetup
 
@@ -226,3 +234,168 @@ class TestCtiOverHttp(CallcenterSetup, HttpCase):
                                     "queue": "SVC", "timestamp": "2025-03-03T09:00:00Z"},
                                    token=token)
         self.assertEqual(status, 200)
+
+    # a PBX that sends nonsense gets a 400 or a 409 with a JSON body, never a 500,
+    # and nothing it sends leaves a call stuck
+
+    def _assert_refused(self, status, body, expected_status, code):
+        self.assertEqual(status, expected_status, body)
+        self.assertEqual(body["error"]["code"], code, body)
+        self.assertNotIn("Traceback", json.dumps(body))
+
+    def test_timestamps_outside_the_window(self):
+        self._available(self.agent_a)
+        for when in ("0001-01-02T00:00:00Z", "1950-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+                     "2025-03-04T09:00:01Z", "2025-03-02T08:59:59Z",
+                     "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+            with self.subTest(when=when):
+                self._assert_refused(*self._ring(when=when), 400, "invalid_field")
+        self.assertFalse(self._call())
+        # within the window (24 hours by default): the call, then its events
+        status, body = self._ring(when="2025-03-02T09:00:01Z")
+        self.assertEqual(status, 200, body)
+        self._assert_refused(*self._event("answered", when="1950-01-01T00:00:00Z"),
+                             400, "invalid_field")
+        call = self._call()
+        self.assertEqual((call.state, call.agent_id), ("ringing", self.agent_a))
+        status, body = self._event("answered", when="2025-03-02T09:00:11Z")
+        self.assertEqual((status, body["state"]), (200, "in_progress"))
+        self.assertEqual(call.wait_seconds, 10)
+        # a wider window takes an event two days old
+        self.endpoint.clock_window_hours = 72
+        status, body = self._ring(call_id="pbx-2", when="2025-03-01T09:00:00Z")
+        self.assertEqual(status, 200, body)
+        with self.assertRaises(ValidationError):
+            self.endpoint.clock_window_hours = 0
+
+    def test_control_characters_and_deep_json(self):
+        self._available(self.agent_a)
+        menu = self.env["crm.ivr.menu"].create({"name": "Main", "code": "TMAIN"})
+        for key in ("call_id", "from", "queue", "agent", "direction"):
+            with self.subTest(key=key):
+                self._assert_refused(*self._ring(**{key: "70\x001"}), 400, "invalid_field")
+        self.assertFalse(self.env["crm.call"].search([("external_id", "!=", False)]))
+        self._ring()
+        for payload in ({"call_id": "pbx-1", "menu": "TM\x00AIN", "digits": "1"},
+                        {"call_id": "pbx\x00-1", "menu": menu.code, "digits": "1"}):
+            self._assert_refused(*self._post(payload, url="/crm_callcenter/ivr"),
+                                 400, "invalid_field")
+        for raw in ("[" * 5000 + "]" * 5000, '{"a":' * 5000 + "1" + "}" * 5000):
+            self._assert_refused(*self._post(None, raw=raw), 400, "invalid_json")
+            self._assert_refused(*self._post(None, raw=raw, url="/crm_callcenter/ivr"),
+                                 400, "invalid_json")
+
+    def test_blank_call_id_matches_no_call(self):
+        by_hand = self.env["crm.call"].create({
+            "direction": "inbound", "phone": "010 6552 1234", "state": "ringing",
+            "date_start": "2025-03-03 08:59:00", "agent_id": self.agent_a.id,
+        })
+        for call_id in ("   ", "\t", ""):
+            with self.subTest(call_id=call_id):
+                self._assert_refused(*self._event("answered", call_id=call_id),
+                                     400, "missing_field")
+        self.assertEqual(by_hand.state, "ringing")
+        self.assertFalse(by_hand.external_id)
+
+    def test_events_follow_the_state_machine(self):
+        self._available(self.agent_a)
+        self._ring()
+        call = self._call()
+        # an answer dated before the call rang
+        status, body = self._event("answered", when="2025-03-03T08:59:59Z")
+        self._assert_refused(status, body, 409, "invalid_transition")
+        self.assertEqual(body["error"]["state"], "ringing")
+        self._event("answered", when="2025-03-03T09:00:10Z")
+        # the end dated before the answer: refused, the call still in progress
+        status, body = self._event("ended", when="2025-03-03T09:00:05Z")
+        self._assert_refused(status, body, 409, "invalid_transition")
+        self.assertEqual((call.state, call.date_end), ("in_progress", False))
+        # missed once answered
+        status, body = self._event("missed", when="2025-03-03T09:01:00Z")
+        self._assert_refused(status, body, 409, "invalid_transition")
+        self.assertEqual(body["error"]["state"], "in_progress")
+        status, body = self._event("ended", when="2025-03-03T09:02:10Z")
+        self.assertEqual((status, body["state"]), (200, "done"))
+        self.assertEqual(call.duration_seconds, 120)
+        # answered once over; the end again is a repeat
+        status, body = self._event("answered", when="2025-03-03T09:03:00Z")
+        self._assert_refused(status, body, 409, "invalid_transition")
+        self.assertEqual(body["error"]["state"], "done")
+        status, body = self._event("ended", when="2025-03-03T09:04:00Z")
+        self.assertEqual((status, body["state"]), (200, "done"))
+        self.assertEqual(str(call.date_end), "2025-03-03 09:02:10")
+
+    def test_agent_busy_while_a_call_is_open(self):
+        for call_id, number in (("pbx-o1", "010 6552 1234"), ("pbx-o2", "010 6552 4321")):
+            status, body = self._event("ringing", call_id=call_id, direction="outbound",
+                                       agent="702", to=number, **{"from": "702"})
+            self.assertEqual(status, 200, body)
+        self.assertEqual(self.agent_b.state, "busy")
+        self._event("ended", call_id="pbx-o1", when="2025-03-03T09:00:30Z")
+        self.assertEqual(self.agent_b.state, "busy", "pbx-o2 is still ringing")
+        self._event("ended", call_id="pbx-o2", when="2025-03-03T09:00:40Z")
+        self.assertEqual(self.agent_b.state, "available")
+
+    def test_conflicts_end_in_409_after_our_own_tries(self):
+        tries = []
+
+        def conflicting(_endpoint, _payload):
+            tries.append(1)
+            raise SerializationFailure("could not serialize access")
+
+        with patch.object(self.env.registry["crm.cti.endpoint"], "_cti_handle", conflicting):
+            status, body = self._ring()
+        self._assert_refused(status, body, 409, "conflict")
+        self.assertEqual(len(tries), CONFLICT_TRIES, "not run again by the host's retry")
+
+    def test_first_token_asks_nothing(self):
+        arch = etree.fromstring(self.env["crm.cti.endpoint"].get_view(view_type="form")["arch"])
+        buttons = arch.xpath("//button[@name='action_generate_token']")
+
+        def confirms_shown(endpoint):
+            values = {"id": endpoint.id, "token_hint": endpoint.token_hint}
+            return [button.get("confirm") for button in buttons
+                    if not safe_eval(button.get("invisible"), values)]
+
+        new = self.env["crm.cti.endpoint"].create({"name": "New PBX"})
+        self.assertEqual(confirms_shown(new), [None], "no token to replace yet")
+        new.action_generate_token()
+        self.assertEqual(len(confirms_shown(new)), 1)
+        self.assertIn("replaces the current one", confirms_shown(new)[0])
+
+    def test_wrap_up_after_an_answered_call(self):
+        self.queue.wrap_up_seconds = 30
+        self._available(self.agent_a)
+        self._ring()
+        self._event("answered", when="2025-03-03T09:00:10Z", agent="701")
+        self._event("ended", when="2025-03-03T09:02:00Z")
+        self.assertRecordValues(self.agent_a, [{
+            "state": "wrap_up", "date_wrap_up_end": datetime(2025, 3, 3, 9, 2, 30)}])
+        # a call ringing meanwhile is not offered to the agent in wrap-up: it waits
+        status, body = self._ring(call_id="pbx-2", when="2025-03-03T09:02:10Z")
+        self.assertEqual(body["route"], {"type": "queue", "position": 1})
+        Agent = self.env["crm.call.agent"]
+        self.assertFalse(Agent._cron_end_wrap_up(now=datetime(2025, 3, 3, 9, 2, 29)))
+        self.assertEqual(Agent._cron_end_wrap_up(now=datetime(2025, 3, 3, 9, 2, 31)),
+                         self.agent_a)
+        # available at the end of the wrap-up, and offered the waiting call at once
+        waiting = self._call("pbx-2")
+        self.assertEqual((waiting.state, waiting.agent_id), ("ringing", self.agent_a))
+        self.assertEqual(self.agent_a.state, "busy")
+        self.assertFalse(self.agent_a.date_wrap_up_end)
+        # nobody answered: no wrap-up after a missed call
+        self._event("missed", call_id="pbx-2", when="2025-03-03T09:02:50Z")
+        self.assertEqual(self.agent_a.state, "available")
+
+    def test_agent_ends_wrap_up_sooner(self):
+        self.queue.wrap_up_seconds = 600
+        self._available(self.agent_a)
+        self._ring()
+        self._event("answered", when="2025-03-03T09:00:10Z", agent="701")
+        self._event("ended", when="2025-03-03T09:01:00Z")
+        self.assertEqual(self.agent_a.state, "wrap_up")
+        self.env["crm.call.agent"].with_user(self.user_a).set_my_agent_state("available")
+        self.assertRecordValues(self.agent_a, [{"state": "available",
+                                                "date_wrap_up_end": False}])
+        with self.assertRaises(ValidationError):
+            self.queue.wrap_up_seconds = 3601
