@@ -29,6 +29,12 @@ ROUTING_RULES = [
     ("outbound", "Outbound call"),
 ]
 OPEN_STATES = ("queued", "ringing", "in_progress")
+# why the PBX did not place a dialled call
+DIAL_ERRORS = [
+    ("refused", "Refused by the PBX"),
+    ("timeout", "No answer from the PBX in time"),
+    ("unreachable", "PBX unreachable"),
+]
 HISTORY_LIMIT = 10
 
 
@@ -84,6 +90,14 @@ class CrmCall(models.Model):
     )
     state = fields.Selection(
         CALL_STATES, required=True, default="done", index=True, tracking=True,
+    )
+    dial_error = fields.Selection(
+        DIAL_ERRORS, string="Not Placed", readonly=True, copy=False,
+        help="Click-to-dial: the PBX did not place this call (the agent may dial again).",
+    )
+    dial_error_detail = fields.Char(
+        string="PBX Answer", readonly=True, copy=False,
+        help="What the PBX answered to the dial request, as it said it.",
     )
     date_start = fields.Datetime(
         string="Started", readonly=True, index=True, copy=False,
@@ -200,6 +214,7 @@ class CrmCall(models.Model):
             "wait_seconds", "duration_seconds", "queue_priority", "routing_rule",
             "routing_reason", "agent_id", "queue_id", "ivr_menu_id", "external_id",
             "cti_endpoint_id", "phone_normalized", "phone_invalid", "dnc_violation",
+            "dial_error", "dial_error_detail",
             # stored copies of the agent's, the queue's and the customer's: written
             # through, they would move the call (and the agent, queue or customer)
             "user_id", "team_id", "commercial_partner_id",

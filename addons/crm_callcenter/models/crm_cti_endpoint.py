@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, consteq
 
@@ -170,10 +170,12 @@ class CrmCtiEndpoint(models.Model):
         dial result is recorded when ``keep_open``), and the agent's state is left
         as it is, for nothing would free them.
 
-        Refused to users who are not call center agents, for a number or a customer
-        on the do-not-call list, and when the PBX does not take the request: the
-        error is raised before the transaction commits, so nothing is left behind
-        (no call, the agent's state and a call list entry as they were).
+        Refused to users who are not call center agents, and for a number or a
+        customer on the do-not-call list. The dial request is posted once the call is
+        saved (after the commit): a transaction run again after a conflict never
+        makes the PBX dial twice, and no row stays locked while the PBX answers.
+        When the PBX does not take it, the call is closed as not placed, the agent is
+        back in their state and told (see :meth:`_crm_originate_failed`).
 
         :param values: more values of the call (``campaign_id``, ``lead_id``,
             ``routing_reason``)
@@ -214,13 +216,41 @@ class CrmCtiEndpoint(models.Model):
             **(values or {}),
         })
         if endpoint:
-            agent.sudo()._write_state("busy", now)
-            endpoint._crm_originate(call, number or phone)
+            agent = agent.sudo()
+            previous_state = agent.state
+            agent._write_state("busy", now)
+            endpoint._crm_originate_after_commit(call, number or phone, previous_state)
         return call
 
-    def _crm_originate(self, call, number):
-        """Post the dial request of ``call`` to the PBX; a clear error when the PBX
-        cannot be reached or refuses it."""
+    def _crm_originate_after_commit(self, call, number, agent_state):
+        """Post the dial request of ``call`` once the transaction is committed, once
+        (the call's ``external_id`` is the request's idempotency key); when the PBX
+        does not take it, :meth:`_crm_originate_failed` in a new transaction."""
+        self.ensure_one()
+        request = self._crm_originate_request(call, number)
+        # all the request needs is read now: after the commit, no database access
+        # until the PBX has answered
+        endpoint_id, endpoint_name, url = self.id, self.name, self.originate_url
+        call_id, external_id = call.id, call.external_id
+        user_id, registry = self.env.uid, self.env.registry
+
+        def originate():
+            failure = self._crm_post_originate(url, endpoint_name, external_id, request)
+            if not failure:
+                return
+            try:
+                with registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    env["crm.cti.endpoint"].browse(endpoint_id)._crm_originate_failed(
+                        call_id, *failure, agent_state=agent_state, user_id=user_id)
+            except Exception:
+                _logger.exception("Could not record the failed dial request of call %s",
+                                  call_id)
+
+        self.env.cr.postcommit.add(originate)
+
+    def _crm_originate_request(self, call, number):
+        """The dial request of ``call``: (JSON body, headers)."""
         self.ensure_one()
         body = {
             "call_id": call.external_id,
@@ -233,36 +263,66 @@ class CrmCtiEndpoint(models.Model):
             "campaign": call.campaign_id.name or None,
             "timestamp": call.date_start.replace(tzinfo=UTC).isoformat(),
         }
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        headers = {
+            "Content-Type": "application/json", "Accept": "application/json",
+            # the PBX places one call per key, whatever reaches it twice
+            "Idempotency-Key": call.external_id,
+        }
         if self.originate_secret:
             headers["Authorization"] = f"Bearer {self.originate_secret}"
+        return body, headers
+
+    @api.model
+    def _crm_post_originate(self, url, endpoint_name, external_id, request):
+        """Post a dial request; None when the PBX takes it, else why not:
+        ``(code, detail)`` with a code of :data:`DIAL_ERRORS`. No database access."""
+        body, headers = request
         try:
-            response = requests.post(
-                self.originate_url, json=body, headers=headers, timeout=ORIGINATE_TIMEOUT,
-                allow_redirects=False,
-            )
+            response = requests.post(url, json=body, headers=headers,
+                                     timeout=ORIGINATE_TIMEOUT, allow_redirects=False)
         except requests.Timeout:
-            _logger.warning("Dial request of call %s to %s timed out", call.id, self.name)
-            raise UserError(self.env._(
-                "The PBX %(endpoint)s did not answer the dial request in time: the call was "
-                "not placed. Try again, or dial the number by hand.", endpoint=self.name,
-            )) from None
+            _logger.warning("Dial request %s to %s timed out", external_id, endpoint_name)
+            return "timeout", ""
         except requests.RequestException as error:
-            _logger.warning("Dial request of call %s to %s failed: %s", call.id, self.name, error)
-            raise UserError(self.env._(
-                "The PBX %(endpoint)s cannot be reached: the call was not placed (%(error)s).",
-                endpoint=self.name, error=type(error).__name__,
-            )) from None
+            _logger.warning("Dial request %s to %s failed: %s", external_id, endpoint_name,
+                            error)
+            return "unreachable", type(error).__name__
         if not 200 <= response.status_code < 300:
-            _logger.warning("Dial request of call %s refused by %s: HTTP %s %s", call.id,
-                            self.name, response.status_code, response.text[:200])
-            raise UserError(self.env._(
-                "The PBX %(endpoint)s refused the dial request (HTTP %(status)s): the call "
-                "was not placed. %(detail)s",
-                endpoint=self.name, status=response.status_code,
-                detail=response.text[:200],
-            ))
-        return True
+            _logger.warning("Dial request %s refused by %s: HTTP %s %s", external_id,
+                            endpoint_name, response.status_code, response.text[:200])
+            return "refused", f"HTTP {response.status_code} {response.text[:200]}".strip()
+        return None
+
+    def _crm_originate_failed(self, call_id, code, detail, agent_state, user_id):
+        """The PBX did not place call ``call_id``: the call, unless the PBX reported
+        it meanwhile, is closed as not placed (missed, with the reason); its agent,
+        without another open call, is back in ``agent_state``; the user who dialled
+        is told, in their language."""
+        self.ensure_one()
+        call = self.env["crm.call"].sudo().browse(call_id).exists()
+        if not call or call.state != "ringing" or call.date_answered:
+            return
+        now = fields.Datetime.now()
+        call.write({"state": "missed", "date_end": now, "dial_error": code,
+                    "dial_error_detail": (detail or "")[:250]})
+        agent = call.agent_id
+        if agent.state == "busy" and not self.env["crm.call"].sudo().search_count(
+            [("agent_id", "=", agent.id), ("state", "in", OPEN_STATES)], limit=1,
+        ):
+            agent._write_state(agent_state or "available", now)
+        user = self.env["res.users"].browse(user_id).exists()
+        if user:
+            env = self.with_context(lang=user.lang).env
+            reason = dict(call._fields["dial_error"]._description_selection(env))[code]
+            user.partner_id._bus_send("simple_notification", {
+                "type": "danger",
+                "sticky": True,
+                "title": env._("Call to %(number)s not placed", number=call.phone),
+                "message": env._(
+                    "%(reason)s (%(endpoint)s): dial again, or dial the number by hand.",
+                    reason=reason, endpoint=self.name,
+                ),
+            })
 
     # payload ---------------------------------------------------------------
 

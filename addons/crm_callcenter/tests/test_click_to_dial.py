@@ -39,13 +39,25 @@ class TestClickToDial(CrmCallcenterCommon):
             "campaign_id": cls.campaign.id, "user_id": cls.user_a.id,
         })
 
+    def setUp(self):
+        super().setUp()
+        # the dial request's failure is recorded in a transaction of its own: in the
+        # tests, one on the test's connection
+        self.registry.enter_test_mode(self.env.cr)
+        self.addCleanup(self.registry.leave_test_mode)
+
     def _dial(self, record, user=None, status=200, side_effect=None, lang="en_US"):
-        """Press Call on ``record`` as ``user`` (agent A); the posted dial requests."""
+        """Press Call on ``record`` as ``user`` (agent A), then commit (the dial
+        request is posted after the commit); the action and the posted requests."""
         with patch.object(crm_cti_endpoint.requests, "post",
                           return_value=FakeResponse(status),
                           side_effect=side_effect) as post:
             action = record.with_user(user or self.user_a).with_context(
                 lang=lang).action_crm_dial()
+            post.assert_not_called()  # nothing before the commit
+            self.env.flush_all()
+            self.env.cr.postcommit.run()
+        self.env.invalidate_all()
         return action, post
 
     def test_dial_partner_posts_originate(self):
@@ -63,6 +75,7 @@ class TestClickToDial(CrmCallcenterCommon):
         (url,), kwargs = post.call_args
         self.assertEqual(url, ORIGINATE_URL)
         self.assertEqual(kwargs["headers"]["Authorization"], "Bearer s3cret-for-the-pbx")
+        self.assertEqual(kwargs["headers"]["Idempotency-Key"], call.external_id)
         self.assertTrue(kwargs["timeout"])
         body = kwargs["json"]
         self.assertEqual(
@@ -94,6 +107,7 @@ class TestClickToDial(CrmCallcenterCommon):
         with patch.object(crm_cti_endpoint.requests, "post",
                           return_value=FakeResponse()) as post:
             action = entry.with_user(self.user_b).action_dial()
+            self.env.cr.postcommit.run()
         call = self.env["crm.call"].browse(action["res_id"])
         self.assertEqual((entry.state, entry.agent_id, entry.call_id),
                          ("in_progress", self.agent_b, call))
@@ -145,17 +159,47 @@ class TestClickToDial(CrmCallcenterCommon):
         with self.assertRaisesText(UserError, "停止呼出"):
             self._dial(other, lang="zh_CN")
 
-    def test_pbx_errors_leave_nothing_behind(self):
-        Call = self.env["crm.call"]
-        for status, side_effect, text in (
-            (503, None, "refused the dial request (HTTP 503)"),
-            (200, requests.ConnectTimeout("slow"), "did not answer the dial request in time"),
-            (200, requests.ConnectionError("down"), "cannot be reached"),
+    def test_pbx_errors_close_the_call_and_free_the_agent(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.user_a.lang = "zh_CN"
+        for status, side_effect, code, detail in (
+            (503, None, "refused", "HTTP 503"),
+            (200, requests.ConnectTimeout("slow"), "timeout", ""),
+            (200, requests.ConnectionError("down"), "unreachable", "ConnectionError"),
         ):
-            with self.subTest(text=text), self.assertRaisesText(UserError, text):
-                self._dial(self.customer, status=status, side_effect=side_effect)
-            self.assertFalse(Call.search([("partner_id", "=", self.customer.id)]))
-            self.assertEqual(self.agent_a.state, "offline")
+            with self.subTest(code=code):
+                self.env["bus.bus"].sudo().search([]).unlink()
+                self.agent_a.sudo().state = "away"
+                action, post = self._dial(self.customer, status=status,
+                                          side_effect=side_effect)
+                post.assert_called_once()
+                call = self.env["crm.call"].browse(action["res_id"])
+                self.assertEqual((call.state, call.dial_error), ("missed", code))
+                self.assertTrue(call.dial_error_detail.startswith(detail))
+                self.assertEqual(self.agent_a.state, "away", "back in their state")
+                # the agent is told, in their language
+                notice = self.env["bus.bus"].sudo().search(
+                    [("message", "like", "simple_notification")])
+                self.assertEqual(len(notice), 1)
+                self.assertIn(f"res.partner\",{self.user_a.partner_id.id}]", notice.channel)
+                self.assertIn("未拨出", json.loads(notice.message)["payload"]["title"])
+
+    def test_pbx_report_wins_over_a_late_failure(self):
+        """The PBX reported the call before its answer to the dial request came back
+        as an error: the call is the PBX's, left as it is."""
+        with patch("odoo.fields.Datetime.now", return_value=NOW):
+            action = self.customer.with_user(self.user_a).action_crm_dial()
+        call = self.env["crm.call"].browse(action["res_id"])
+        self.endpoint.sudo()._cti_handle({
+            "event": "answered", "call_id": call.external_id, "agent": "701",
+            "timestamp": "2025-03-03T09:00:05Z"})
+        self.env.flush_all()
+        with patch.object(crm_cti_endpoint.requests, "post",
+                          side_effect=requests.ConnectTimeout("slow")):
+            self.env.cr.postcommit.run()
+        self.env.invalidate_all()
+        self.assertEqual((call.state, call.dial_error), ("in_progress", False))
+        self.assertEqual(self.agent_a.state, "busy")
 
     def test_without_originate_url_only_logged(self):
         self.endpoint.originate_url = False
@@ -207,19 +251,10 @@ class TestClickToDialRpc(CallcenterSetup, RpcMixin, HttpCase):
         Call = self.env["crm.call"]
         mine = [("direction", "=", "outbound"), ("agent_id", "=", self.agent_a.id)]
         self.assertFalse(Call.search(mine))
-        # a PBX down: a clear error, and no call nor busy agent left behind
-        endpoint = self.env["crm.cti.endpoint"].create({
-            "name": "RPC PBX", "originate_url": ORIGINATE_URL, "originate_secret": "x",
-        })
-        with patch.object(crm_cti_endpoint.requests, "post",
-                          side_effect=requests.ConnectionError("down")):
-            error = self.assertRpcRefused(UserError, "cc_agent_a", "res.partner",
-                                          "action_crm_dial", [self.customer.id])
-        self.assertIn("cannot be reached", error["message"])
-        self.assertFalse(Call.search(mine))
-        self.assertEqual(self.agent_a.state, "offline")
         # an agent dials (no dial request URL: the call is logged)
-        endpoint.originate_url = False
+        endpoint = self.env["crm.cti.endpoint"].create({
+            "name": "RPC PBX", "originate_secret": "x",
+        })
         action = self.rpc_result("cc_agent_a", "res.partner", "action_crm_dial",
                                  [self.customer.id])
         call = self.env["crm.call"].browse(action["res_id"])
