@@ -100,3 +100,35 @@ class TestAgentSwitcherMobileTour(CallcenterTourCommon):
         self.start_tour(self.action_url, "crm_callcenter_mobile_switcher_tour",
                         login="cc_tour_agent")
         self.assertEqual(self.agent.state, "away")
+
+
+@tagged("post_install", "-at_install")
+class TestCallListOutcomeTour(CallcenterTourCommon):
+
+    def test_agent_records_no_answer_and_gets_back_to_the_list(self):
+        self.agent_user.tz = "Asia/Shanghai"
+        callee = self.env["res.partner"].create({
+            "name": "Tour Callee Birch", "phone": "010 8888 7777",
+            "country_id": self.env.ref("base.cn").id,
+        })
+        call_list = self.env["crm.call.list"].create({
+            "name": "Tour Calls", "hour_from": 0.0, "hour_to": 24.0,
+            "max_attempts": 3, "retry_delay_hours": 2.0,
+            "entry_ids": [(0, 0, {"partner_id": callee.id, "phone": callee.phone})],
+        })
+        call_list.action_start()
+        entry = call_list.entry_ids
+        self.start_tour(f"/odoo/action-crm_callcenter.crm_call_list_action/{call_list.id}",
+                        "crm_callcenter_call_list_outcome_tour", login="cc_tour_agent")
+        # the outcome is saved: back to the pool for a retry, its call closed
+        self.assertRecordValues(entry, [{"state": "pending", "attempt_count": 1,
+                                         "agent_id": False}])
+        self.assertTrue(entry.date_next_attempt)
+        call = self.env["crm.call"].search([("partner_id", "=", callee.id)])
+        self.assertEqual((call.state, call.outcome_id.name, call.agent_id),
+                         ("done", "No answer", self.agent))
+        # the retry: offered again once its time has come, to the same agent or another
+        with patch("odoo.fields.Datetime.now", return_value=entry.date_next_attempt):
+            again = call_list.sudo()._reserve_next_entry(self.agent, entry.date_next_attempt)
+        self.assertEqual(again, entry)
+        self.assertEqual(entry.state, "in_progress")

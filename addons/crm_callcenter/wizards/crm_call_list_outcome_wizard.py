@@ -11,6 +11,16 @@ class CrmCallListOutcomeWizard(models.TransientModel):
     note = fields.Text(string="Notes")
 
     def action_confirm(self):
+        """Record the outcome, then back to the call list, for the next call: an
+        entry to call again goes back to the pool, out of the agent's reach, so its
+        form cannot stay open."""
         self.ensure_one()
+        call_list = self.entry_id.list_id
         self.entry_id._record_outcome(self.outcome_id, self.note)
-        return {"type": "ir.actions.act_window_close"}
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.call.list",
+            "res_id": call_list.id,
+            "views": [(False, "form")],
+            "target": "main",
+        }

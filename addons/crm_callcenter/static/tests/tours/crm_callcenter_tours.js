@@ -146,3 +146,63 @@ registry.category("web_tour.tours").add("crm_callcenter_mobile_switcher_tour", {
         },
     ],
 });
+
+/**
+ * The outbound path of an agent: Next Call on a call list, Dial, back to the entry,
+ * Record Outcome "No answer" (the entry goes back to the pool for a retry), and
+ * back on the list, ready for the next call, with no access error on the way.
+ */
+registry.category("web_tour.tours").add("crm_callcenter_call_list_outcome_tour", {
+    steps: () => [
+        {
+            content: "The call list, running",
+            trigger: ".o_form_view .o_field_widget[name=name]:contains(Tour Calls)",
+        },
+        {
+            content: "Next Call",
+            trigger: ".o_form_view button[name=action_next_call]",
+            run: "click",
+        },
+        {
+            content: "The entry reserved for the agent",
+            trigger: ".o_form_view .o_field_widget[name=partner_id] input:value(Tour Callee Birch)",
+        },
+        {
+            content: "Dial it",
+            trigger: ".o_form_view button[name=action_dial]",
+            run: "click",
+        },
+        {
+            content: "The call opens, ringing",
+            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Ringing)",
+        },
+        {
+            content: "Back to the entry",
+            trigger: ".o_breadcrumb .o_back_button",
+            run: "click",
+        },
+        {
+            content: "Record its outcome",
+            trigger: ".o_form_view button[name=action_record_outcome]",
+            run: "click",
+        },
+        {
+            content: "Choose No answer",
+            trigger: ".modal .o_field_widget[name=outcome_id] input",
+            run: "edit No answer",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item a:contains(No answer)",
+            run: "click",
+        },
+        {
+            content: "Record",
+            trigger: ".modal button[name=action_confirm]",
+            run: "click",
+        },
+        {
+            content: "Back on the call list, no error, ready for the next call",
+            trigger: "body:not(:has(.modal)) .o_form_view:has(.o_field_widget[name=name]:contains(Tour Calls)) button[name=action_next_call]",
+        },
+    ],
+});
