@@ -68,7 +68,12 @@ class CrmCallList(models.Model):
     failed_count = fields.Integer(string="Failed", compute="_compute_counts")
     progress = fields.Float(
         string="Progress (%)", compute="_compute_counts",
-        help="Entries done, failed or skipped, out of all entries.",
+        help="Entries called to the end (done or failed), out of the entries to call "
+        "(the skipped ones, on the do-not-call list, are not to be called).",
+    )
+    my_entry_count = fields.Integer(
+        string="My Entries", compute="_compute_my_entry_count",
+        help="The entries of this list the current user works on.",
     )
 
     _sql_constraints = [
@@ -95,8 +100,27 @@ class CrmCallList(models.Model):
                 call_list[f"{state}_count"] = count
                 total += count
             call_list.entry_count = total
-            closed = call_list.done_count + call_list.skipped_count + call_list.failed_count
-            call_list.progress = 100.0 * closed / total if total else 0.0
+            to_call = total - call_list.skipped_count
+            closed = call_list.done_count + call_list.failed_count
+            call_list.progress = 100.0 * closed / to_call if to_call else 0.0
+
+    @api.depends_context("uid")
+    def _compute_my_entry_count(self):
+        """What the Entries button opens for this user: the entries they may read."""
+        counts = dict(self.env["crm.call.list.entry"]._read_group(
+            [("list_id", "in", self.ids)], ["list_id"], ["__count"],
+        ))
+        for call_list in self:
+            call_list.my_entry_count = counts.get(call_list, 0)
+
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        """Agents read call lists: *Archive* is not offered to them (the web client
+        offers it whenever ``active`` is not read-only)."""
+        result = super().fields_get(allfields, attributes)
+        if "active" in result and not self.has_access("write"):
+            result["active"]["readonly"] = True
+        return result
 
     @api.model
     def _crm_server_fields(self):

@@ -269,3 +269,26 @@ class TestOutbound(CrmCallcenterCommon):
         with patch("odoo.fields.Datetime.now", return_value=NOW + timedelta(hours=10)), \
                 self.assertRaisesText(UserError, "calling hours"):
             self.call_list.with_user(self.user_a).action_next_call()
+
+    def test_list_figures_as_an_agent_reads_them(self):
+        """Progress leaves out the skipped entries (not to be called); the Entries
+        button counts what it opens for the user; agents are not offered Archive."""
+        self._build_and_start()
+        call_list = self.call_list
+        # 60 members with a number: 9 skipped (blacklisted or opted out), 51 to call
+        self.assertEqual((call_list.entry_count, call_list.skipped_count), (60, 9))
+        self.assertEqual(call_list.progress, 0.0, "nothing called yet")
+        first = self._reserve(self.user_a)
+        first._record_outcome(self.outcome["reached"])
+        call_list.invalidate_recordset(["progress"])
+        self.assertAlmostEqual(call_list.progress, 100.0 / 51)
+        self._reserve(self.user_a)
+        as_agent = call_list.with_user(self.user_a)
+        opened = self.env["crm.call.list.entry"].with_user(self.user_a).search(
+            as_agent.action_view_entries()["domain"])
+        self.assertEqual(as_agent.my_entry_count, len(opened))
+        self.assertEqual(len(opened), 2, "their done entry and the one they hold")
+        self.assertEqual(call_list.with_user(self.supervisor).my_entry_count, 60)
+        self.assertTrue(as_agent.fields_get(["active"])["active"]["readonly"])
+        self.assertFalse(call_list.with_user(self.supervisor).fields_get(
+            ["active"])["active"].get("readonly"))

@@ -37,6 +37,14 @@ class TestCallcenterSecurity(CallcenterSetup, RpcMixin, HttpCase):
                     self.assertIn("cannot be set by hand", error["message"])
         self.assertRpcRefused(AccessError, "cc_agent_a", "crm.call", "create",
                               [{"phone": "5", "wait_seconds": 10}])
+        # the refusal names the model and the fields in the user's language
+        self.env["res.lang"]._activate_lang("zh_CN")
+        error = self.assertRpcRefused(
+            AccessError, "cc_agent_a", "crm.call", "write", [self.call_a.id],
+            {"queue_id": self.desk_queue.id}, context={"lang": "zh_CN"},
+        )
+        self.assertTrue(error["message"].startswith("通话\uff1a"), error["message"])
+        self.assertIn("队列", error["message"])
         self.assertRpcRefused(AccessError, "cc_agent_a", "crm.call.agent", "write",
                               [self.agent_a.id], {"state": "available"})
         self.assertRpcRefused(AccessError, "cc_supervisor", "crm.call.agent", "write",

@@ -129,6 +129,10 @@ class CrmProtectedFieldsMixin(models.AbstractModel):
                     break
         return changed
 
+    def _crm_model_label(self):
+        """The model's name in the user's language (``_description`` is English)."""
+        return self.env["ir.model"].sudo()._get(self._name).name or self._description
+
     def _crm_check_protected(self, names):
         """Refuse the server fields, and the manager fields to non-managers."""
         server = set(self._crm_server_fields()).intersection(names)
@@ -137,7 +141,7 @@ class CrmProtectedFieldsMixin(models.AbstractModel):
                 "%(model)s: the system measures or computes %(fields)s; they cannot be "
                 "set by hand.",
                 fields=self._crm_field_labels(server),
-                model=self._description,
+                model=self._crm_model_label(),
             ))
         manager = set(self._crm_manager_fields()).intersection(names)
         if manager and not self.env.user.has_group(self._crm_manager_group()):
@@ -146,7 +150,7 @@ class CrmProtectedFieldsMixin(models.AbstractModel):
                 "Only %(group)s can change %(fields)s of %(model)s.",
                 group=group.sudo().full_name if group else self._crm_manager_group(),
                 fields=self._crm_field_labels(manager),
-                model=self._description,
+                model=self._crm_model_label(),
             ))
 
     def _crm_check_numbers(self, vals):
