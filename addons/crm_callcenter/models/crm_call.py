@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_datetime
 
 from .phone import normalize_phone
 
@@ -158,10 +158,15 @@ class CrmCall(models.Model):
     ]
 
     @api.depends("partner_id", "phone", "date_start")
+    @api.depends_context("tz", "lang")
     def _compute_display_name(self):
+        """The caller and when the call started, in the reader's time zone and
+        language (the host's formatting)."""
         for call in self:
             who = call.partner_id.display_name or call.phone or self.env._("Unknown caller")
-            when = fields.Datetime.to_string(call.date_start)[:16] if call.date_start else ""
+            when = format_datetime(
+                self.env, call.date_start, tz=self.env.context.get("tz") or self.env.user.tz,
+                dt_format="short") if call.date_start else ""
             call.display_name = f"{who} {when}".strip()
 
     @api.depends("phone", "company_id")

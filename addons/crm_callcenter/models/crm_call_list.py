@@ -35,11 +35,12 @@ class CrmCallList(models.Model):
     )
     hour_from = fields.Float(
         string="Call From", default=9.0, required=True,
-        help="Calls start at this hour, in the calling agent's time zone.",
+        help="Calls start at this hour, on the called party's clock (the customer's "
+        "time zone, else their country's, else the company's).",
     )
     hour_to = fields.Float(
         string="Call Until", default=18.0, required=True,
-        help="No call is offered from this hour on, in the calling agent's time zone.",
+        help="No call is offered from this hour on, on the called party's clock.",
     )
     max_attempts = fields.Integer(
         default=3, required=True,
@@ -217,7 +218,7 @@ class CrmCallList(models.Model):
 
     def _in_calling_hours(self, now, tz_name=None):
         """Whether ``now`` (UTC) is within the calling hours, in the time zone
-        ``tz_name`` (default: the user's)."""
+        ``tz_name`` (the called party's; default: the user's)."""
         self.ensure_one()
         tz = pytz.timezone(tz_name or self.env.user.tz or "UTC")
         local = pytz.utc.localize(now).astimezone(tz)
@@ -257,23 +258,30 @@ class CrmCallList(models.Model):
         if self.state != "running":
             raise UserError(self.env._("Start the call list %(list)s before calling.",
                                        list=self.name))
-        if not self._in_calling_hours(now, agent.user_id.tz):
-            return Entry
         held = self._held_entry(agent)
         if held:
-            return held
-        Entry.flush_model(["list_id", "state", "date_next_attempt"])
+            # the entry they hold, when it may be called now
+            return held if self._in_calling_hours(now, held.tz) else Entry
+        Entry.flush_model(["list_id", "state", "date_next_attempt", "tz"])
         while True:
             self.env.cr.execute(SQL(
                 """
                 SELECT id FROM crm_call_list_entry
                  WHERE list_id = %(list)s AND state = 'pending'
                    AND (date_next_attempt IS NULL OR date_next_attempt <= %(now)s)
+                   -- within the calling hours on the called party's clock
+                   AND EXTRACT(EPOCH FROM ((%(now)s::timestamp AT TIME ZONE 'UTC')
+                                           AT TIME ZONE COALESCE(tz, 'UTC'))::time)
+                       >= %(start)s
+                   AND EXTRACT(EPOCH FROM ((%(now)s::timestamp AT TIME ZONE 'UTC')
+                                           AT TIME ZONE COALESCE(tz, 'UTC'))::time)
+                       < %(end)s
                  ORDER BY date_next_attempt NULLS FIRST, id
                  LIMIT 1
                    FOR UPDATE SKIP LOCKED
                 """,
-                list=self.id, now=now,
+                list=self.id, now=now, start=self.hour_from * 3600,
+                end=self.hour_to * 3600,
             ))
             row = self.env.cr.fetchone()
             if not row:

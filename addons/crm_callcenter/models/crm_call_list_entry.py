@@ -1,6 +1,9 @@
 import logging
 from datetime import timedelta
 
+import phonenumbers
+import pytz
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
@@ -38,6 +41,11 @@ class CrmCallListEntry(models.Model):
     phone_normalized = fields.Char(
         string="Number (E.164)", compute="_compute_phone_normalized", store=True, index=True,
     )
+    tz = fields.Char(
+        string="Customer's Time Zone", compute="_compute_tz", store=True,
+        help="The calling hours are the called party's: the customer's time zone, else "
+        "their country's (or the number's), else the company's.",
+    )
     state = fields.Selection(
         ENTRY_STATES, required=True, default="pending", index=True, copy=False,
     )
@@ -73,6 +81,36 @@ class CrmCallListEntry(models.Model):
             entry.phone_normalized = entry._normalize(entry.phone, entry.partner_id,
                                                       entry.list_id.company_id)
 
+    @api.depends("partner_id.tz", "partner_id.country_id", "phone_normalized",
+                 "list_id.company_id")
+    def _compute_tz(self):
+        for entry in self:
+            entry.tz = entry._callee_tz()
+
+    def _callee_tz(self):
+        """The called party's time zone: the customer's, else the first of their
+        country's (or of the number's country), else the company's."""
+        self.ensure_one()
+        partner = self.partner_id
+        if partner.tz in pytz.all_timezones_set:
+            return partner.tz
+        country = partner.country_id.code
+        if not country and self.phone_normalized:
+            try:
+                country = phonenumbers.region_code_for_number(
+                    phonenumbers.parse(self.phone_normalized))
+            except phonenumbers.NumberParseException:
+                country = None
+        zones = pytz.country_timezones.get(country or "", [])
+        if zones:
+            return zones[0]
+        return (self.list_id.company_id or self.env.company)._crm_tz()
+
+    def _callee_local_time(self, now):
+        """``now`` (UTC) on the called party's clock."""
+        self.ensure_one()
+        return pytz.utc.localize(now).astimezone(pytz.timezone(self.tz or "UTC"))
+
     @api.model
     def _normalize(self, phone, partner, company):
         return normalize_phone(
@@ -85,7 +123,7 @@ class CrmCallListEntry(models.Model):
         return (
             *super()._crm_server_fields(),
             "state", "skip_reason", "attempt_count", "date_next_attempt", "date_last_attempt",
-            "outcome_id", "agent_id", "call_id", "phone_normalized", "date_reserved",
+            "outcome_id", "agent_id", "call_id", "phone_normalized", "date_reserved", "tz",
             # stored copies of the agent's and the list's
             "user_id", "company_id", "campaign_id",
         )
@@ -166,6 +204,17 @@ class CrmCallListEntry(models.Model):
         reason = entry._do_not_call_reasons().get(entry.id)
         if reason:
             raise UserError(self.env._("Not dialled: %(reason)s", reason=reason))
+        now = fields.Datetime.now()
+        if not entry.list_id._in_calling_hours(now, entry.tz):
+            call_list = entry.list_id
+            raise UserError(self.env._(
+                "It is %(time)s for %(customer)s (%(tz)s), outside the calling hours of "
+                "%(list)s (%(start)s to %(end)s): call later.",
+                time=entry._callee_local_time(now).strftime("%H:%M"),
+                customer=entry.partner_id.display_name or entry.phone, tz=entry.tz,
+                list=call_list.name, start=call_list._format_hour(call_list.hour_from),
+                end=call_list._format_hour(call_list.hour_to),
+            ))
         if entry.state == "pending":
             held = entry.list_id._held_entry(agent)
             if held:
@@ -174,7 +223,7 @@ class CrmCallListEntry(models.Model):
                     "before dialling another entry.", entry=held.display_name))
             entry._lock_pending()
             entry.write({"state": "in_progress", "agent_id": agent.id,
-                         "date_reserved": fields.Datetime.now()})
+                         "date_reserved": now})
         elif entry.state != "in_progress":
             raise UserError(self.env._(
                 "This entry is %(state)s: there is nothing to dial.",

@@ -76,3 +76,16 @@ class TestCallActions(CrmCallcenterCommon):
             self.agent_b.with_user(self.user_a).action_set_available()
         self.agent_b.with_user(self.supervisor).action_set_available()
         self.assertEqual(self.agent_b.state, "available")
+
+    def test_name_in_the_readers_time_zone(self):
+        call = self.env["crm.call"].sudo().create({
+            "phone": "010-6552-1234", "date_start": "2025-03-03 23:30:00",
+        })
+        # 07:30 on 4 March in Shanghai, not 23:30 on the 3rd (UTC)
+        in_shanghai = call.with_context(tz="Asia/Shanghai", lang="en_US").display_name
+        self.assertIn("7:30", in_shanghai)
+        self.assertIn("3/4/25", in_shanghai)
+        self.assertTrue(in_shanghai.startswith("Jade River Ltd"))
+        in_utc = call.with_context(tz="UTC", lang="en_US").display_name
+        self.assertIn("11:30", in_utc)
+        self.assertIn("3/3/25", in_utc)

@@ -106,7 +106,8 @@ class TestClickToDial(CrmCallcenterCommon):
                             "date_reserved": "2025-03-03 09:00:00"})
         with patch.object(crm_cti_endpoint.requests, "post",
                           return_value=FakeResponse()) as post:
-            action = entry.with_user(self.user_b).action_dial()
+            with patch("odoo.fields.Datetime.now", return_value=NOW):
+                action = entry.with_user(self.user_b).action_dial()
             self.env.cr.postcommit.run()
         call = self.env["crm.call"].browse(action["res_id"])
         self.assertEqual((entry.state, entry.agent_id, entry.call_id),

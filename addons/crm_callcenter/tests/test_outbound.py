@@ -51,6 +51,11 @@ class TestOutbound(CrmCallcenterCommon):
                          "not_interested", "do_not_call", "sale")
         }
 
+    def setUp(self):
+        super().setUp()
+        # Dial checks the calling hours at the server's time: 10:00 in Shanghai
+        self.startPatcher(patch("odoo.fields.Datetime.now", return_value=NOW))
+
     def _build_and_start(self):
         self.call_list.with_user(self.supervisor).action_build()
         self.call_list.with_user(self.supervisor).action_start()
@@ -292,3 +297,36 @@ class TestOutbound(CrmCallcenterCommon):
         self.assertTrue(as_agent.fields_get(["active"])["active"]["readonly"])
         self.assertFalse(call_list.with_user(self.supervisor).fields_get(
             ["active"])["active"].get("readonly"))
+
+    def test_calling_hours_are_the_called_partys(self):
+        """10:00 in Shanghai is 03:00 in Paris and 21:00 in San Francisco: only the
+        customer in Shanghai is called; Dial refuses the others, saying their time."""
+        call_list = self.env["crm.call.list"].create({"name": "World calls"})
+        paris = self.env["res.partner"].create({
+            "name": "Client Paris", "phone": "+33 1 42 68 53 00",
+            "country_id": self.env.ref("base.fr").id})
+        by_tz = self.env["res.partner"].create({
+            "name": "Customer by time zone", "phone": "+86 138 0000 9999",
+            "tz": "America/Los_Angeles"})
+        shanghai = self.members[1]
+        entries = self.env["crm.call.list.entry"].create([
+            {"list_id": call_list.id, "partner_id": partner.id, "phone": partner.phone}
+            for partner in (paris, by_tz, shanghai)
+        ] + [{"list_id": call_list.id, "phone": "+1 212 555 0100"}])
+        self.assertEqual(entries.mapped("tz"), ["Europe/Paris", "America/Los_Angeles",
+                                                "Asia/Shanghai", "America/New_York"],
+                         "the customer's, their country's, the number's")
+        call_list.action_start()
+        agent = self.env["crm.call.agent"].search([("user_id", "=", self.user_a.id)])
+
+        def reserve(now=NOW):
+            return call_list.sudo()._reserve_next_entry(agent, now)
+
+        self.assertEqual(reserve(), entries[2])
+        entries[2].sudo().state = "done"
+        self.assertFalse(reserve(), "night in Paris and America")
+        with self.assertRaisesText(UserError, "It is 03:00 for Client Paris"):
+            entries[0].with_user(self.user_a).sudo().action_dial()
+        # 17:00 in Paris (00:00 in Shanghai), the agent's evening: Paris is called
+        evening = NOW + timedelta(hours=14)
+        self.assertEqual(reserve(evening), entries[0])

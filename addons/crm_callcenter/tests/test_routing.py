@@ -257,5 +257,6 @@ class TestRoutingCost(CrmCallcenterCommon):
 # an upper bound, the same at every size (19 to 24 queries are made, 24 the first
 # time the new agents are read; the agent's row lock and their user's partner, the
 # screen-pop's bus channel, included)
-# (the customer's tier in the call's company is one read of crm_analytics' value table)
-QUERIES = {"round_robin": 25, "longest_idle": 25, "least_busy": 25, "skills": 25}
+# (the customer's tier in the call's company is one read of crm_analytics' value table;
+# the call's name in the screen-pop, in the agent's time zone and language, one more)
+QUERIES = {"round_robin": 26, "longest_idle": 26, "least_busy": 26, "skills": 26}
