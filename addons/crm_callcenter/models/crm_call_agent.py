@@ -16,6 +16,10 @@ AGENT_STATES = [
 SWITCHABLE_STATES = ("available", "away", "offline")
 
 _logger = logging.getLogger(__name__)
+# minutes without a web client (the host's presence) after which an available agent
+# goes offline; 0 turns it off
+ABSENT_MINUTES_PARAM = "crm_callcenter.agent_absent_minutes"
+ABSENT_MINUTES_DEFAULT = 5
 
 
 class CrmCallAgent(models.Model):
@@ -146,11 +150,52 @@ class CrmCallAgent(models.Model):
                     "date_wrap_up_end": when + timedelta(seconds=seconds)})
 
     @api.model
+    def _cron_offline_absent_agents(self, now=None):
+        """Agents available (or in wrap-up) whose web client is gone — no presence
+        of their user on the host's bus for the configured minutes — go offline, so
+        that no call is routed to a desk nobody sits at. An agent whose state
+        changed within those minutes keeps it; rows being written are left to the
+        next run."""
+        param = self.env["ir.config_parameter"].sudo().get_param(
+            ABSENT_MINUTES_PARAM, ABSENT_MINUTES_DEFAULT)
+        try:
+            minutes = int(param)
+        except (TypeError, ValueError):
+            _logger.warning("%s is not a number of minutes: %r", ABSENT_MINUTES_PARAM, param)
+            return self.browse()
+        if minutes <= 0:
+            return self.browse()
+        now = now or fields.Datetime.now()
+        since = now - timedelta(minutes=minutes)
+        self.env["bus.presence"].flush_model(["user_id", "last_poll"])
+        self.flush_model(["active", "state", "date_state", "user_id"])
+        self.env.cr.execute(SQL(
+            """
+            SELECT agent.id FROM crm_call_agent agent
+             WHERE agent.active AND agent.state IN ('available', 'wrap_up')
+               AND agent.date_state <= %(since)s
+               AND NOT EXISTS (SELECT 1 FROM bus_presence presence
+                                WHERE presence.user_id = agent.user_id
+                                  AND presence.last_poll >= %(since)s)
+             ORDER BY agent.id
+               FOR NO KEY UPDATE OF agent SKIP LOCKED
+            """,
+            since=since,
+        ))
+        agents = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        agents._write_state("offline", now)
+        if agents:
+            _logger.info("%s agents without a web client for %s minutes went offline",
+                         len(agents), minutes)
+        return agents
+
+    @api.model
     def _cron_end_wrap_up(self, now=None):
         """Agents whose wrap-up time is over become available and take the next
         waiting call. An agent row being written meanwhile (the agent switching
         state) is left to the next run."""
         now = now or fields.Datetime.now()
+        self.flush_model(["state", "date_wrap_up_end"])
         self.env.cr.execute(SQL(
             """
             SELECT id FROM crm_call_agent

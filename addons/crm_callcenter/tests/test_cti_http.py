@@ -399,3 +399,28 @@ class TestCtiOverHttp(CallcenterSetup, HttpCase):
                                                 "date_wrap_up_end": False}])
         with self.assertRaises(ValidationError):
             self.queue.wrap_up_seconds = 3601
+
+    def test_agents_without_a_web_client_go_offline(self):
+        Agent = self.env["crm.call.agent"]
+        self._available(self.agent_a, self.agent_b, self.agent_c)  # since 08:00
+        # agent B's web client polls the bus; A's and C's are gone
+        self.env["bus.presence"].sudo().create({
+            "user_id": self.user_b.id, "last_poll": datetime(2025, 3, 3, 8, 58),
+            "status": "online"})
+        self.env["bus.presence"].sudo().create({
+            "user_id": self.user_c.id, "last_poll": datetime(2025, 3, 3, 8, 40),
+            "status": "offline"})
+        self.agent_c.sudo().date_state = datetime(2025, 3, 3, 8, 57)
+        gone = Agent._cron_offline_absent_agents(now=datetime(2025, 3, 3, 9, 0))
+        self.assertEqual(gone, self.agent_a)
+        self.assertEqual((self.agent_a.state, self.agent_b.state, self.agent_c.state),
+                         ("offline", "available", "available"),
+                         "B is there; C went available 3 minutes ago")
+        # no longer routed to: the call waits for B
+        status, body = self._ring()
+        self.assertEqual(body["route"], {"type": "agent", "extension": "702"})
+        # turned off
+        self.env["ir.config_parameter"].sudo().set_param(
+            "crm_callcenter.agent_absent_minutes", "0")
+        self.assertFalse(Agent._cron_offline_absent_agents(now=datetime(2025, 3, 4, 9, 0)))
+        self.assertEqual(self.agent_c.state, "available")
