@@ -121,8 +121,14 @@ class CrmCall(models.Model):
     )
     queue_position = fields.Integer(compute="_compute_queue_position")
     routing_rule = fields.Selection(ROUTING_RULES, readonly=True, copy=False, index=True)
+    routing_steps = fields.Json(
+        readonly=True, copy=False,
+        help="What the ACD decided, step by step, as codes and record ids: told in "
+        "each reader's language by Routing Reason.",
+    )
     routing_reason = fields.Text(
-        readonly=True, copy=False, help="Why the ACD sent the call where it went.",
+        compute="_compute_routing_reason",
+        help="Why the ACD sent the call where it went, in the reader's language.",
     )
     ivr_menu_id = fields.Many2one(
         "crm.ivr.menu", string="IVR Menu", readonly=True, copy=False, check_company=True,
@@ -168,6 +174,73 @@ class CrmCall(models.Model):
                 self.env, call.date_start, tz=self.env.context.get("tz") or self.env.user.tz,
                 dt_format="short") if call.date_start else ""
             call.display_name = f"{who} {when}".strip()
+
+    @api.depends("routing_steps")
+    @api.depends_context("lang")
+    def _compute_routing_reason(self):
+        for call in self:
+            call.routing_reason = "\n".join(
+                call._crm_routing_step_text(step) for step in call.routing_steps or []
+            ) or False
+
+    def _crm_routing_step_text(self, step):
+        """One routing step, told in the reader's language; the records it names
+        (agents, queues, complaints) as they are named now."""
+        env = self.env
+        code = step.get("code")
+
+        def name(model, key, field="name"):
+            record = env[model].sudo().browse(step.get(key) or []).exists()
+            return record[field] if record else "?"
+
+        if code == "complaint_owner":
+            return env._("Open complaint %(complaint)s: offered to its owner %(agent)s.",
+                         complaint=name("crm.complaint", "complaint", "reference"),
+                         agent=name("crm.call.agent", "agent"))
+        if code == "complaint_owner_away":
+            return env._("Open complaint %(complaint)s: its owner %(user)s is not available.",
+                         complaint=name("crm.complaint", "complaint", "reference"),
+                         user=name("res.users", "user"))
+        if code == "complaint_team":
+            return env._("Open complaint %(complaint)s: sent to its team's queue %(queue)s.",
+                         complaint=name("crm.complaint", "complaint", "reference"),
+                         queue=name("crm.call.queue", "queue"))
+        if code == "key_priority":
+            return env._("Key customer: ahead of the others in the queue.")
+        if code == "salesperson":
+            return env._("Sales queue: offered to the customer's salesperson %(agent)s.",
+                         agent=name("crm.call.agent", "agent"))
+        if code == "salesperson_away":
+            return env._("Sales queue: the customer's salesperson %(user)s is not available.",
+                         user=name("res.users", "user"))
+        if code == "key_account":
+            return env._("Key customer: offered to key-account agents first.")
+        if code == "strategy":
+            strategies = dict(env["crm.call.queue"]._fields["strategy"]
+                              ._description_selection(env))
+            return env._("Queue %(queue)s (%(strategy)s): offered to %(agent)s.",
+                         queue=name("crm.call.queue", "queue"),
+                         strategy=strategies.get(step.get("strategy"), "?"),
+                         agent=name("crm.call.agent", "agent"))
+        if code == "waiting":
+            return env._("Queue %(queue)s: no agent available, the call waits.",
+                         queue=name("crm.call.queue", "queue"))
+        if code == "overflow_queue":
+            return env._("Waited past %(seconds)s s in %(queue)s: overflowed to %(target)s.",
+                         seconds=step.get("seconds"), queue=name("crm.call.queue", "queue"),
+                         target=name("crm.call.queue", "target"))
+        if code == "overflow_voicemail":
+            return env._("Waited past %(seconds)s s in %(queue)s: sent to voicemail.",
+                         seconds=step.get("seconds"), queue=name("crm.call.queue", "queue"))
+        if code == "dial_lead":
+            return env._("Dialled from the lead %(lead)s.", lead=name("crm.lead", "lead"))
+        if code == "dial_customer":
+            return env._("Dialled from the customer %(customer)s.",
+                         customer=name("res.partner", "partner", "display_name"))
+        if code == "call_list":
+            return env._("Call list %(list)s", list=name("crm.call.list", "list"))
+        # written before the steps were codes: kept as it was written
+        return step.get("text") or ""
 
     @api.depends("phone", "company_id")
     def _compute_phone_normalized(self):
@@ -217,7 +290,8 @@ class CrmCall(models.Model):
             *super()._crm_server_fields(),
             "state", "date_start", "date_queued", "date_answered", "date_end",
             "wait_seconds", "duration_seconds", "queue_priority", "routing_rule",
-            "routing_reason", "agent_id", "queue_id", "ivr_menu_id", "external_id",
+            "routing_steps", "routing_reason", "agent_id", "queue_id", "ivr_menu_id",
+            "external_id",
             "cti_endpoint_id", "phone_normalized", "phone_invalid", "dnc_violation",
             "dial_error", "dial_error_detail",
             # stored copies of the agent's, the queue's and the customer's: written
@@ -444,43 +518,31 @@ class CrmCall(models.Model):
             if complaint and queue.route_complaint_owner and complaint.user_id:
                 agent = available([("user_id", "=", complaint.user_id.id)])
                 if agent:
-                    reasons.append(self.env._(
-                        "Open complaint %(complaint)s: offered to its owner %(agent)s.",
-                        complaint=complaint.reference, agent=agent.name,
-                    ))
+                    reasons.append({"code": "complaint_owner", "complaint": complaint.id,
+                                    "agent": agent.id})
                     return self._acd_offer(agent, "complaint_owner", reasons, vals, now)
-                reasons.append(self.env._(
-                    "Open complaint %(complaint)s: its owner %(user)s is not available.",
-                    complaint=complaint.reference, user=complaint.user_id.name,
-                ))
+                reasons.append({"code": "complaint_owner_away", "complaint": complaint.id,
+                                "user": complaint.user_id.id})
             if complaint and queue.route_complaint_team and complaint.team_id:
                 team_queue = self.env["crm.call.queue"].search([
                     ("team_id", "=", complaint.team_id.id), ("company_id", "=", company.id),
                 ], limit=1)
                 if team_queue and team_queue != queue:
-                    reasons.append(self.env._(
-                        "Open complaint %(complaint)s: sent to its team's queue %(queue)s.",
-                        complaint=complaint.reference, queue=team_queue.name,
-                    ))
+                    reasons.append({"code": "complaint_team", "complaint": complaint.id,
+                                    "queue": team_queue.id})
                     queue = team_queue
                     vals["queue_id"] = queue.id
                     vals["routing_rule"] = "complaint_team"
         is_key = partner.customer_tier == "key"
         if is_key and queue.route_key_priority:
             vals["queue_priority"] = 1
-            reasons.append(self.env._("Key customer: ahead of the others in the queue."))
+            reasons.append({"code": "key_priority"})
         if partner.user_id and queue.route_salesperson:
             agent = available([("user_id", "=", partner.user_id.id)])
             if agent:
-                reasons.append(self.env._(
-                    "Sales queue: offered to the customer's salesperson %(agent)s.",
-                    agent=agent.name,
-                ))
+                reasons.append({"code": "salesperson", "agent": agent.id})
                 return self._acd_offer(agent, "salesperson", reasons, vals, now)
-            reasons.append(self.env._(
-                "Sales queue: the customer's salesperson %(user)s is not available.",
-                user=partner.user_id.name,
-            ))
+            reasons.append({"code": "salesperson_away", "user": partner.user_id.id})
         agents = queue._acd_available_agents()
         rule = vals.get("routing_rule", "strategy")
         if is_key and queue.route_key_account_agents:
@@ -488,23 +550,17 @@ class CrmCall(models.Model):
             if key_agents:
                 agents = key_agents
                 rule = "key_account"
-                reasons.append(self.env._("Key customer: offered to key-account agents first."))
+                reasons.append({"code": "key_account"})
         agent = queue._acd_pick(agents, now)
         while agent and not self._acd_claim(agent):
             # a call ringing at the same moment took them: the next one by the strategy
             agents -= agent
             agent = queue._acd_pick(agents, now)
         if agent:
-            reasons.append(self.env._(
-                "Queue %(queue)s (%(strategy)s): offered to %(agent)s.",
-                queue=queue.name, agent=agent.name,
-                strategy=dict(queue._fields["strategy"]._description_selection(self.env))[
-                    queue.strategy],
-            ))
+            reasons.append({"code": "strategy", "queue": queue.id, "strategy": queue.strategy,
+                            "agent": agent.id})
             return self._acd_offer(agent, rule, reasons, vals, now)
-        reasons.append(self.env._(
-            "Queue %(queue)s: no agent available, the call waits.", queue=queue.name,
-        ))
+        reasons.append({"code": "waiting", "queue": queue.id})
         vals.update(state="queued", agent_id=False, routing_rule=vals.get("routing_rule", "queued"))
         self._acd_write(vals, reasons)
         if queue.overflow_action != "none" and not queue.max_wait_seconds \
@@ -524,11 +580,10 @@ class CrmCall(models.Model):
         ))
         return agent if self.env.cr.rowcount else agent.browse()
 
-    def _acd_write(self, vals, reasons):
-        if reasons:
-            previous = self.routing_reason
-            text = "\n".join(reasons)
-            vals["routing_reason"] = f"{previous}\n{text}" if previous else text
+    def _acd_write(self, vals, steps):
+        """Write ``vals`` and add ``steps`` (codes and ids) to the routing steps."""
+        if steps:
+            vals["routing_steps"] = [*(self.routing_steps or []), *steps]
         self.write(vals)
 
     def _acd_offer(self, agent, rule, reasons, vals, now):
@@ -560,7 +615,8 @@ class CrmCall(models.Model):
             "partner_name": self.partner_id.display_name or "",
             "customer_tier": self.commercial_partner_id.with_company(
                 self.company_id).customer_tier or False,
-            "queue": self.queue_id.name or "",
+            # in the agent's language, as their lists name it
+            "queue": self.queue_id.with_context(lang=agent.user_id.lang).name or "",
         }
 
     def _acd_overflow(self, now=None):
@@ -572,9 +628,8 @@ class CrmCall(models.Model):
         if queue.overflow_action == "queue" and queue.overflow_queue_id:
             target = queue.overflow_queue_id
             self._acd_write({"queue_id": target.id, "queue_priority": self.queue_priority}, [
-                self.env._("Waited past %(seconds)s s in %(queue)s: overflowed to %(target)s.",
-                           seconds=queue.max_wait_seconds, queue=queue.name,
-                           target=target.name),
+                {"code": "overflow_queue", "seconds": queue.max_wait_seconds,
+                 "queue": queue.id, "target": target.id},
             ])
             # once per call and run: queues overflowing into each other do not loop
             route = self.with_context(crm_acd_overflowing=True)._acd_route(now)
@@ -584,8 +639,8 @@ class CrmCall(models.Model):
         if queue.overflow_action == "voicemail":
             self._acd_write({"state": "missed", "routing_rule": "voicemail", "date_end": now,
                              "wait_seconds": self._seconds(self.date_start, now)}, [
-                self.env._("Waited past %(seconds)s s in %(queue)s: sent to voicemail.",
-                           seconds=queue.max_wait_seconds, queue=queue.name),
+                {"code": "overflow_voicemail", "seconds": queue.max_wait_seconds,
+                 "queue": queue.id},
             ])
             return {"type": "voicemail"}
         return {"type": "queue", "position": self._acd_position()}

@@ -237,7 +237,7 @@ class CrmCallListEntry(models.Model):
             call = self.env["crm.cti.endpoint"]._crm_dial(
                 entry.company_id, entry.phone, entry.partner_id, {
                     "campaign_id": entry.list_id.campaign_id.id,
-                    "routing_reason": self.env._("Call list %(list)s", list=entry.list_id.name),
+                    "routing_steps": [{"code": "call_list", "list": entry.list_id.id}],
                 }, agent=entry.agent_id or agent, keep_open=True,
             )
             entry.call_id = call

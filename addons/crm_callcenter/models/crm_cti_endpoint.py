@@ -178,7 +178,7 @@ class CrmCtiEndpoint(models.Model):
         back in their state and told (see :meth:`_crm_originate_failed`).
 
         :param values: more values of the call (``campaign_id``, ``lead_id``,
-            ``routing_reason``)
+            ``routing_steps``)
         :return: the call (``sudo``)
         """
         if not self.env.su and not self.env.user.has_group(

@@ -15,8 +15,7 @@ class CrmLead(models.Model):
             self.company_id or self.env.company, phone, partner, {
                 "lead_id": self.id,
                 "campaign_id": self.campaign_id.id,
-                "routing_reason": self.env._("Dialled from the lead %(lead)s.",
-                                             lead=self.name),
+                "routing_steps": [{"code": "dial_lead", "lead": self.id}],
             },
         )
         return call._open(call)

@@ -58,8 +58,7 @@ class ResPartner(models.Model):
         self.check_access("read")
         call = self.env["crm.cti.endpoint"]._crm_dial(
             self.company_id or self.env.company, self.phone or self.mobile, self, {
-                "routing_reason": self.env._("Dialled from the customer %(customer)s.",
-                                             customer=self.display_name),
+                "routing_steps": [{"code": "dial_customer", "partner": self.id}],
             },
         )
         return call._open(call)

@@ -18,6 +18,24 @@ class TestStrategies(CrmCallcenterCommon):
         self.assertIn("Longest idle", call.routing_reason)
         self.assertEqual(self.agent_b.state, "busy", "an offered agent gets no second call")
 
+    def test_reason_in_the_readers_language(self):
+        """The routing is stored as codes and ids: each reader reads it in their
+        language, with the queue's name in that language too."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.queue.with_context(lang="zh_CN").name = "客服"
+        self._available(self.agent_b)
+        call, _route = self._inbound()
+        self.assertEqual(call.routing_steps, [{
+            "code": "strategy", "queue": self.queue.id, "strategy": "longest_idle",
+            "agent": self.agent_b.id}])
+        self.assertEqual(call.routing_reason,
+                         "Queue Service (Longest idle): offered to Agent Bai.")
+        self.assertEqual(call.with_context(lang="zh_CN").routing_reason,
+                         "队列 客服\uff08最长空闲\uff09\uff1a已分配给 Agent Bai。")
+        # the screen-pop names the queue as the agent's lists do
+        self.user_b.lang = "zh_CN"
+        self.assertEqual(call._crm_screen_pop_payload(self.agent_b)["queue"], "客服")
+
     def test_round_robin(self):
         self.queue.strategy = "round_robin"
         self._available(self.agent_a, self.agent_b)

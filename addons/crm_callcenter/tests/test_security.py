@@ -25,6 +25,7 @@ class TestCallcenterSecurity(CallcenterSetup, RpcMixin, HttpCase):
         writes = [
             {"wait_seconds": 1}, {"duration_seconds": 99}, {"state": "missed"},
             {"date_answered": "2025-01-01 00:00:00"}, {"routing_reason": "I say so"},
+            {"routing_steps": [{"code": "text", "text": "I say so"}]},
             {"agent_id": self.agent_b.id}, {"external_id": "forged"},
         ]
         for login in ("cc_agent_a", "cc_supervisor"):
