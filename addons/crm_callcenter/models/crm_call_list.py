@@ -288,10 +288,10 @@ class CrmCallList(models.Model):
                 return Entry
             entry = Entry.browse(row[0])
             entry.invalidate_recordset()
-            reason = entry._do_not_call_reasons().get(entry.id)
-            if reason:
+            code = entry._do_not_call_codes().get(entry.id)
+            if code:
                 # blacklisted or opted out since the list was built
-                entry.write({"state": "skipped", "skip_reason": reason})
+                entry.write({"state": "skipped", "skip_code": code})
                 Entry.flush_model(["state"])
                 continue
             entry.write({"state": "in_progress", "agent_id": agent.id, "date_reserved": now})

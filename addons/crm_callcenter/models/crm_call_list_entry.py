@@ -12,6 +12,13 @@ from .phone import normalize_phone
 
 _logger = logging.getLogger(__name__)
 
+# why an entry is skipped or failed: stored as a code, told in the reader's language
+SKIP_CODES = [
+    ("opt_out", "Customer asked not to be called"),
+    ("blacklist", "Number on the do-not-call list"),
+    ("max_attempts", "No result after the maximum of attempts"),
+    ("outcome", "Dial outcome"),
+]
 ENTRY_STATES = [
     ("pending", "Pending"),
     ("in_progress", "In Progress"),
@@ -49,7 +56,13 @@ class CrmCallListEntry(models.Model):
     state = fields.Selection(
         ENTRY_STATES, required=True, default="pending", index=True, copy=False,
     )
-    skip_reason = fields.Char(readonly=True, copy=False)
+    skip_code = fields.Selection(SKIP_CODES, string="Skip Reason Code", readonly=True,
+                                 copy=False, index=True)
+    skip_reason = fields.Char(compute="_compute_skip_reason")
+    skip_text = fields.Char(
+        string="Former Skip Reason", readonly=True, copy=False,
+        help="The reason as written before reasons were stored as codes.",
+    )
     attempt_count = fields.Integer(string="Attempts", readonly=True, copy=False)
     date_next_attempt = fields.Datetime(
         string="Next Attempt", readonly=True, copy=False, index=True,
@@ -122,7 +135,8 @@ class CrmCallListEntry(models.Model):
         # the reservation, the dial results and the do-not-call list move them
         return (
             *super()._crm_server_fields(),
-            "state", "skip_reason", "attempt_count", "date_next_attempt", "date_last_attempt",
+            "state", "skip_code", "skip_reason", "skip_text", "attempt_count",
+            "date_next_attempt", "date_last_attempt",
             "outcome_id", "agent_id", "call_id", "phone_normalized", "date_reserved", "tz",
             # stored copies of the agent's and the list's
             "user_id", "company_id", "campaign_id",
@@ -144,44 +158,83 @@ class CrmCallListEntry(models.Model):
             partner = partners.browse(vals.get("partner_id") or [])
             company = lists.browse(vals.get("list_id") or []).company_id
             items.append((partner, self._normalize(vals.get("phone"), partner, company)))
-        for vals, reason in zip(todo, self._do_not_call_reason_list(items), strict=True):
-            if reason:
-                vals.update(state="skipped", skip_reason=reason)
+        for vals, code in zip(todo, self._do_not_call_code_list(items), strict=True):
+            if code:
+                vals.update(state="skipped", skip_code=code)
         return vals_list
+
+    @api.depends("skip_code", "skip_text", "partner_id", "phone_normalized", "phone",
+                 "attempt_count", "outcome_id")
+    @api.depends_context("lang")
+    def _compute_skip_reason(self):
+        for entry in self:
+            if entry.skip_code == "outcome":
+                entry.skip_reason = entry.outcome_id.name
+            elif entry.skip_code == "max_attempts":
+                entry.skip_reason = self.env._("No result after %(count)s attempts.",
+                                               count=entry.attempt_count)
+            elif entry.skip_code:
+                entry.skip_reason = entry._do_not_call_text(
+                    entry.skip_code, entry.partner_id, entry.phone_normalized or entry.phone)
+            else:
+                entry.skip_reason = entry.skip_text
 
     # do-not-call -----------------------------------------------------------
 
     @api.model
-    def _do_not_call_reason_list(self, items):
-        """Why each ``(partner, normalized number)`` may not be called, or False: the
-        customer opted out, or the number is on the host's do-not-call list
-        (``phone.blacklist``). One query for all the numbers."""
+    def _do_not_call_code_list(self, items):
+        """Why each ``(partner, normalized number)`` may not be called, as a code, or
+        False: ``opt_out`` (the customer asked not to be called) or ``blacklist`` (the
+        number is on the host's do-not-call list, ``phone.blacklist``). One query for
+        all the numbers."""
         numbers = list({number for __, number in items if number})
         blacklisted = set(
             self.env["phone.blacklist"].sudo().search([("number", "in", numbers)]).mapped(
                 "number")
         ) if numbers else set()
-        reasons = []
+        codes = []
         for partner, number in items:
             if partner and partner.sudo().crm_call_opt_out:
-                reasons.append(self.env._(
-                    "%(customer)s asked not to be called (Do Not Call).",
-                    customer=partner.sudo().display_name,
-                ))
+                codes.append("opt_out")
             elif number and number in blacklisted:
-                reasons.append(self.env._(
-                    "The number %(number)s is on the do-not-call list.", number=number,
-                ))
+                codes.append("blacklist")
             else:
-                reasons.append(False)
-        return reasons
+                codes.append(False)
+        return codes
+
+    @api.model
+    def _do_not_call_text(self, code, partner, number):
+        """The do-not-call ``code`` told in the reader's language."""
+        if code == "opt_out":
+            return self.env._("%(customer)s asked not to be called (Do Not Call).",
+                              customer=partner.sudo().display_name)
+        return self.env._("The number %(number)s is on the do-not-call list.", number=number)
+
+    @api.model
+    def _do_not_call_reason_list(self, items):
+        """Why each ``(partner, normalized number)`` may not be called, in the
+        reader's language, or False."""
+        return [
+            self._do_not_call_text(code, partner, number) if code else False
+            for (partner, number), code in zip(items, self._do_not_call_code_list(items),
+                                               strict=True)
+        ]
+
+    def _do_not_call_codes(self):
+        """``{entry id: code}`` for the entries that may not be called now."""
+        codes = self._do_not_call_code_list(
+            [(entry.partner_id, entry.phone_normalized) for entry in self]
+        )
+        return {entry.id: code for entry, code in zip(self, codes, strict=True) if code}
 
     def _do_not_call_reasons(self):
         """``{entry id: reason}`` for the entries that may not be called now."""
-        reasons = self._do_not_call_reason_list(
-            [(entry.partner_id, entry.phone_normalized) for entry in self]
-        )
-        return {entry.id: reason for entry, reason in zip(self, reasons, strict=True) if reason}
+        codes = self._do_not_call_codes()
+        return {
+            entry.id: self._do_not_call_text(codes[entry.id], entry.partner_id,
+                                             entry.phone_normalized)
+            for entry in self if entry.id in codes
+        }
 
     # actions ---------------------------------------------------------------
 
@@ -305,16 +358,14 @@ class CrmCallListEntry(models.Model):
         action = outcome.action
         if action == "retry":
             if attempts >= entry.list_id.max_attempts:
-                vals.update(state="failed", skip_reason=self.env._(
-                    "No result after %(count)s attempts.", count=attempts,
-                ))
+                vals.update(state="failed", skip_code="max_attempts")
             else:
                 vals.update(
                     state="pending", agent_id=False, date_reserved=False,
                     date_next_attempt=now + timedelta(hours=entry.list_id.retry_delay_hours),
                 )
         elif action == "stop":
-            vals.update(state="failed", skip_reason=outcome.name)
+            vals.update(state="failed", skip_code="outcome")
         elif action == "do_not_call":
             entry.write(vals)
             entry._add_to_do_not_call(outcome)
@@ -333,12 +384,11 @@ class CrmCallListEntry(models.Model):
             "Asked not to be called (%(outcome)s) on the call list %(list)s.",
             outcome=outcome.name, list=self.list_id.name,
         ))
-        reason = self.env._("The number %(number)s is on the do-not-call list.", number=number)
         others = self.sudo().search([
             ("phone_normalized", "=", number), ("state", "=", "pending"),
             ("id", "!=", self.id),
         ])
-        (self | others).write({"state": "skipped", "skip_reason": reason})
+        (self | others).write({"state": "skipped", "skip_code": "blacklist"})
 
     @api.model
     def _cron_release_stuck_entries(self, now=None):

@@ -87,6 +87,18 @@ class TestOutbound(CrmCallcenterCommon):
         self.call_list.with_user(self.supervisor).action_build()
         self.assertEqual(len(self.call_list.entry_ids), 60)
 
+    def test_skip_reasons_in_the_readers_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self._build_and_start()
+        skipped = self.call_list.entry_ids.filtered(lambda e: e.state == "skipped")
+        self.assertEqual(set(skipped.mapped("skip_code")), {"opt_out", "blacklist"})
+        blacklisted = skipped.filtered(lambda e: e.skip_code == "blacklist")[:1]
+        self.assertIn("do-not-call list", blacklisted.skip_reason)
+        in_chinese = blacklisted.with_context(lang="zh_CN").skip_reason
+        self.assertIn(blacklisted.phone_normalized, in_chinese)
+        self.assertNotIn("do-not-call", in_chinese)
+        self.assertIn("停止呼出", in_chinese)
+
     def test_build_is_set_based(self):
         """The entries are created together: the queries do not grow with the members."""
         other = self.call_list.copy({"name": "Copy"})

@@ -98,6 +98,7 @@ class TestOutboundSecurity(CallcenterSetup, RpcMixin, HttpCase):
         writes = [
             {"attempt_count": 5}, {"state": "done"}, {"agent_id": self.agent_b.id},
             {"date_next_attempt": "2025-01-01 00:00:00"}, {"skip_reason": "none"},
+            {"skip_code": "opt_out"},
             {"outcome_id": self.env.ref("crm_callcenter.crm_call_outcome_sale").id},
         ]
         for login in ("cc_agent_a", "cc_supervisor"):
