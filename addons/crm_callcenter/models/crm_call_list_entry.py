@@ -87,6 +87,24 @@ class CrmCallListEntry(models.Model):
         "crm.call", string="Last Call", readonly=True, copy=False, check_company=True,
     )
     note = fields.Text(string="Notes")
+    script = fields.Html(related="list_id.note", string="Call Script")
+    do_not_call = fields.Boolean(
+        compute="_compute_do_not_call",
+        help="The number is on the do-not-call list or the customer asked not to be "
+        "called: Dial will refuse it.",
+    )
+
+    @api.depends("partner_id", "phone")
+    def _compute_display_name(self):
+        """The customer, as agents know whom they call; the number without one."""
+        for entry in self:
+            entry.display_name = entry.partner_id.display_name or entry.phone or ""
+
+    @api.depends("partner_id.crm_call_opt_out", "phone_normalized")
+    def _compute_do_not_call(self):
+        codes = self._do_not_call_codes()
+        for entry in self:
+            entry.do_not_call = entry.id in codes
 
     @api.depends("phone", "partner_id.country_id", "list_id.company_id")
     def _compute_phone_normalized(self):

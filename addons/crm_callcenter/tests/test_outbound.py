@@ -99,6 +99,26 @@ class TestOutbound(CrmCallcenterCommon):
         self.assertNotIn("do-not-call", in_chinese)
         self.assertIn("停止呼出", in_chinese)
 
+    def test_entry_as_the_agent_sees_it(self):
+        """Titled by the customer, marked do-not-call before anyone dials, with the
+        list's call script at hand."""
+        self.call_list.sudo().note = "<p>Greet, then offer the spring tea.</p>"
+        self._build_and_start()
+        entries = self.call_list.entry_ids
+        member = entries.filtered(lambda e: e.partner_id == self.members[1])
+        self.assertEqual(member.display_name, "Outbound Member 01")
+        self.assertFalse(member.do_not_call)
+        self.assertIn("spring tea", member.with_user(self.user_a).script)
+        marked = entries.filtered("do_not_call")
+        self.assertEqual(marked, entries.filtered(lambda e: e.state == "skipped"))
+        # blacklisted after the build: marked at once
+        self.env["phone.blacklist"].sudo().create({"number": member.phone_normalized})
+        member.invalidate_recordset(["do_not_call"])
+        self.assertTrue(member.do_not_call)
+        number_only = self.env["crm.call.list.entry"].create({
+            "list_id": self.call_list.id, "phone": "+86 21 5555 0100"})
+        self.assertEqual(number_only.display_name, "+86 21 5555 0100")
+
     def test_build_is_set_based(self):
         """The entries are created together: the queries do not grow with the members."""
         other = self.call_list.copy({"name": "Copy"})
