@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import NOW, CrmCallcenterCommon
 
@@ -106,6 +107,21 @@ class TestCallReport(CrmCallcenterCommon):
         })
         by_team = {row["team_id"]: row for row in self._kpis([], ["team_id"])}
         self.assertKpis(by_team[self.team], {"offered_count": 7, "handled_count": 4})
+
+    def test_graph_leaves_days_without_calls_out(self):
+        """The graph asks for empty days too (fill_temporal) unless its action says
+        not to: a day without calls would be plotted as a 0 % service level."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_callcenter.crm_call_report_action")
+        context = {"fill_temporal": True, **safe_eval(action["context"], {"uid": self.env.uid})}
+        domain = [("call_id", "in", self.calls.ids), ("direction", "=", "inbound")]
+        groups = self.Report.with_context(tz="UTC", **context).read_group(
+            domain, ["service_level:avg"], ["day:day"])
+        # calls on NOW, NOW + 2 and NOW + 10 days only: no empty day between
+        self.assertEqual(len(groups), 3, [group["day:day"] for group in groups])
+        filled = self.Report.with_context(tz="UTC", fill_temporal=True).read_group(
+            domain, ["service_level:avg"], ["day:day"])
+        self.assertEqual(len(filled), 11, "what the graph showed: every day of the range")
 
     def test_rates_without_denominator_are_empty(self):
         outbound = self.calls.filtered(lambda call: call.direction == "outbound")
