@@ -1,4 +1,3 @@
-from . import phone
 from . import crm_call_skill
 from . import crm_call_outcome
 from . import crm_call_agent

@@ -4,8 +4,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_datetime
 
-from .phone import normalize_phone
-
 DIRECTIONS = [("inbound", "Inbound"), ("outbound", "Outbound")]
 CALL_STATES = [
     ("queued", "Queued"),
@@ -41,7 +39,7 @@ HISTORY_LIMIT = 10
 class CrmCall(models.Model):
     _name = "crm.call"
     _description = "Call"
-    _inherit = ["mail.thread", "mail.activity.mixin", "crm.protected.fields.mixin"]
+    _inherit = ["mail.thread.phone", "mail.activity.mixin", "crm.protected.fields.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
 
@@ -50,11 +48,9 @@ class CrmCall(models.Model):
         help="The caller's number as the PBX or the agent gave it (the called number for "
         "outbound calls).",
     )
-    phone_normalized = fields.Char(
-        string="Number (E.164)", compute="_compute_phone_normalized", store=True, index=True,
-    )
+    phone_sanitized = fields.Char(string="Number (E.164)", index=True)
     phone_invalid = fields.Boolean(
-        string="Invalid Number", compute="_compute_phone_normalized", store=True,
+        string="Invalid Number", compute="_compute_phone_invalid", store=True,
         help="The number could not be read as a phone number; it is kept as typed.",
     )
     partner_id = fields.Many2one(
@@ -242,20 +238,31 @@ class CrmCall(models.Model):
         # written before the steps were codes: kept as it was written
         return step.get("text") or ""
 
-    @api.depends("phone", "company_id")
-    def _compute_phone_normalized(self):
-        for call in self:
-            call.phone_normalized = normalize_phone(
-                call.env, call.phone, call.company_id.country_id,
-            )
-            call.phone_invalid = bool(call.phone) and not call.phone_normalized
+    # numbers through the host's mail.thread.phone: the number as the company's phone
+    # system gives or dials it, so read in the company's country (not the customer's,
+    # which is matched from it)
 
-    @api.depends("phone_normalized")
+    def _phone_get_number_fields(self):
+        return ["phone"]
+
+    def _phone_get_sanitize_triggers(self):
+        return ["phone", "company_id"]
+
+    def _phone_get_country(self):
+        return {call.id: call.company_id.country_id for call in self
+                if call.company_id.country_id}
+
+    @api.depends("phone", "phone_sanitized")
+    def _compute_phone_invalid(self):
+        for call in self:
+            call.phone_invalid = bool(call.phone) and not call.phone_sanitized
+
+    @api.depends("phone_sanitized")
     def _compute_partner_id(self):
         for call in self:
-            if not call.partner_id and call.phone_normalized:
+            if not call.partner_id and call.phone_sanitized:
                 call.partner_id = self.env["res.partner"]._crm_match_phone(
-                    call.phone_normalized, call.company_id,
+                    call.phone_sanitized, call.company_id,
                 )
 
     @api.depends("state", "queue_id", "queue_priority", "date_queued")
@@ -292,7 +299,7 @@ class CrmCall(models.Model):
             "wait_seconds", "duration_seconds", "queue_priority", "routing_rule",
             "routing_steps", "routing_reason", "agent_id", "queue_id", "ivr_menu_id",
             "external_id",
-            "cti_endpoint_id", "phone_normalized", "phone_invalid", "dnc_violation",
+            "cti_endpoint_id", "phone_sanitized", "phone_invalid", "dnc_violation",
             "dial_error", "dial_error_detail",
             # stored copies of the agent's, the queue's and the customer's: written
             # through, they would move the call (and the agent, queue or customer)
@@ -352,8 +359,9 @@ class CrmCall(models.Model):
             company = self.env["res.company"].browse(company_id) if company_id \
                 else self.env.company
             partner = Partner.browse(partner_id or [])
-            number = normalize_phone(self.env, phone,
-                                     partner.country_id or company.country_id)
+            number = self._phone_format(
+                number=phone, country=partner.country_id or company.country_id,
+            ) if isinstance(phone, str) else False
             if not partner and number:
                 partner = Partner._crm_match_phone(number, company)
             todo.append((partner, number))

@@ -8,8 +8,6 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from .phone import normalize_phone
-
 _logger = logging.getLogger(__name__)
 
 # why an entry is skipped or failed: stored as a code, told in the reader's language
@@ -31,7 +29,7 @@ ENTRY_STATES = [
 class CrmCallListEntry(models.Model):
     _name = "crm.call.list.entry"
     _description = "Call List Entry"
-    _inherit = ["crm.protected.fields.mixin"]
+    _inherit = ["mail.thread.phone", "crm.protected.fields.mixin"]
     _order = "list_id, date_next_attempt, id"
     _check_company_auto = True
     _rec_name = "phone"
@@ -45,9 +43,7 @@ class CrmCallListEntry(models.Model):
         "res.partner", string="Customer", index=True, check_company=True,
     )
     phone = fields.Char(required=True, help="The number to call, as typed.")
-    phone_normalized = fields.Char(
-        string="Number (E.164)", compute="_compute_phone_normalized", store=True, index=True,
-    )
+    phone_sanitized = fields.Char(string="Number (E.164)", index=True)
     tz = fields.Char(
         string="Customer's Time Zone", compute="_compute_tz", store=True,
         help="The calling hours are the called party's: the customer's time zone, else "
@@ -100,19 +96,29 @@ class CrmCallListEntry(models.Model):
         for entry in self:
             entry.display_name = entry.partner_id.display_name or entry.phone or ""
 
-    @api.depends("partner_id.crm_call_opt_out", "phone_normalized")
+    @api.depends("partner_id.crm_call_opt_out", "phone_sanitized")
     def _compute_do_not_call(self):
         codes = self._do_not_call_codes()
         for entry in self:
             entry.do_not_call = entry.id in codes
 
-    @api.depends("phone", "partner_id.country_id", "list_id.company_id")
-    def _compute_phone_normalized(self):
-        for entry in self:
-            entry.phone_normalized = entry._normalize(entry.phone, entry.partner_id,
-                                                      entry.list_id.company_id)
+    # numbers through the host's mail.thread.phone: read in the customer's country,
+    # else the list's company's
 
-    @api.depends("partner_id.tz", "partner_id.country_id", "phone_normalized",
+    def _phone_get_number_fields(self):
+        return ["phone"]
+
+    def _phone_get_sanitize_triggers(self):
+        return ["phone", "partner_id", "partner_id.country_id", "list_id"]
+
+    def _phone_get_country(self):
+        return {
+            entry.id: entry.partner_id.country_id or entry.list_id.company_id.country_id
+            for entry in self
+            if entry.partner_id.country_id or entry.list_id.company_id.country_id
+        }
+
+    @api.depends("partner_id.tz", "partner_id.country_id", "phone_sanitized",
                  "list_id.company_id")
     def _compute_tz(self):
         for entry in self:
@@ -126,10 +132,10 @@ class CrmCallListEntry(models.Model):
         if partner.tz in pytz.all_timezones_set:
             return partner.tz
         country = partner.country_id.code
-        if not country and self.phone_normalized:
+        if not country and self.phone_sanitized:
             try:
                 country = phonenumbers.region_code_for_number(
-                    phonenumbers.parse(self.phone_normalized))
+                    phonenumbers.parse(self.phone_sanitized))
             except phonenumbers.NumberParseException:
                 country = None
         zones = pytz.country_timezones.get(country or "", [])
@@ -144,9 +150,21 @@ class CrmCallListEntry(models.Model):
 
     @api.model
     def _normalize(self, phone, partner, company):
-        return normalize_phone(
-            self.env, phone, partner.country_id or company.country_id or None,
+        """``phone`` in E.164 as ``phone_sanitized`` will store it, before the entry
+        exists: read in the customer's country, else the company's."""
+        if not phone or not isinstance(phone, str):
+            return False
+        return self.browse()._phone_format(
+            number=phone, country=partner.country_id or company.country_id or False,
         )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Entries are built by the thousand: no creation message, no follower (their
+        chatter holds the agents' notes)."""
+        return super(CrmCallListEntry, self.with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True,
+        )).create(vals_list)
 
     @api.model
     def _crm_server_fields(self):
@@ -155,7 +173,7 @@ class CrmCallListEntry(models.Model):
             *super()._crm_server_fields(),
             "state", "skip_code", "skip_reason", "skip_text", "attempt_count",
             "date_next_attempt", "date_last_attempt",
-            "outcome_id", "agent_id", "call_id", "phone_normalized", "date_reserved", "tz",
+            "outcome_id", "agent_id", "call_id", "phone_sanitized", "date_reserved", "tz",
             # stored copies of the agent's and the list's
             "user_id", "company_id", "campaign_id",
         )
@@ -181,7 +199,7 @@ class CrmCallListEntry(models.Model):
                 vals.update(state="skipped", skip_code=code)
         return vals_list
 
-    @api.depends("skip_code", "skip_text", "partner_id", "phone_normalized", "phone",
+    @api.depends("skip_code", "skip_text", "partner_id", "phone_sanitized", "phone",
                  "attempt_count", "outcome_id")
     @api.depends_context("lang")
     def _compute_skip_reason(self):
@@ -193,7 +211,7 @@ class CrmCallListEntry(models.Model):
                                                count=entry.attempt_count)
             elif entry.skip_code:
                 entry.skip_reason = entry._do_not_call_text(
-                    entry.skip_code, entry.partner_id, entry.phone_normalized or entry.phone)
+                    entry.skip_code, entry.partner_id, entry.phone_sanitized or entry.phone)
             else:
                 entry.skip_reason = entry.skip_text
 
@@ -241,7 +259,7 @@ class CrmCallListEntry(models.Model):
     def _do_not_call_codes(self):
         """``{entry id: code}`` for the entries that may not be called now."""
         codes = self._do_not_call_code_list(
-            [(entry.partner_id, entry.phone_normalized) for entry in self]
+            [(entry.partner_id, entry.phone_sanitized) for entry in self]
         )
         return {entry.id: code for entry, code in zip(self, codes, strict=True) if code}
 
@@ -250,7 +268,7 @@ class CrmCallListEntry(models.Model):
         codes = self._do_not_call_codes()
         return {
             entry.id: self._do_not_call_text(codes[entry.id], entry.partner_id,
-                                             entry.phone_normalized)
+                                             entry.phone_sanitized)
             for entry in self if entry.id in codes
         }
 
@@ -397,13 +415,13 @@ class CrmCallListEntry(models.Model):
         """Put the number on the host's do-not-call list, and skip this entry and the
         other pending entries of that number."""
         self.ensure_one()
-        number = self.phone_normalized or self.phone
+        number = self.phone_sanitized or self.phone
         self.env["phone.blacklist"].sudo()._add([number], message=self.env._(
             "Asked not to be called (%(outcome)s) on the call list %(list)s.",
             outcome=outcome.name, list=self.list_id.name,
         ))
         others = self.sudo().search([
-            ("phone_normalized", "=", number), ("state", "=", "pending"),
+            ("phone_sanitized", "=", number), ("state", "=", "pending"),
             ("id", "!=", self.id),
         ])
         (self | others).write({"state": "skipped", "skip_code": "blacklist"})

@@ -12,7 +12,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, consteq
 
 from .crm_call import OPEN_STATES
-from .phone import normalize_phone
 
 _logger = logging.getLogger(__name__)
 
@@ -193,8 +192,9 @@ class CrmCtiEndpoint(models.Model):
                 "%(customer)s has no phone number to call.",
                 customer=partner.display_name or self.env._("The customer"),
             ))
-        number = normalize_phone(self.env, phone, partner.country_id or company.country_id)
-        reason = self.env["crm.call.list.entry"]._do_not_call_reason_list([(partner, number)])[0]
+        Entry = self.env["crm.call.list.entry"]
+        number = Entry._normalize(phone, partner, company)
+        reason = Entry._do_not_call_reason_list([(partner, number)])[0]
         if reason:
             raise UserError(self.env._("Not dialled: %(reason)s", reason=reason))
         endpoint = self.sudo().search([

@@ -1,7 +1,5 @@
 from odoo import api, fields, models
 
-from .phone import normalize_phone
-
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -30,10 +28,14 @@ class ResPartner(models.Model):
 
     @api.depends("phone", "mobile", "country_id", "company_id")
     def _compute_crm_phone_normalized(self):
+        """Both numbers in E.164 through the host's ``_phone_format``, as callers are
+        matched on either (the host's ``phone_sanitized`` keeps one of them)."""
         for partner in self:
-            country = partner.country_id or partner.company_id.country_id
-            partner.crm_phone_normalized = normalize_phone(partner.env, partner.phone, country)
-            partner.crm_mobile_normalized = normalize_phone(partner.env, partner.mobile, country)
+            country = partner.country_id or partner.company_id.country_id or False
+            partner.crm_phone_normalized = partner.phone and partner._phone_format(
+                number=partner.phone, country=country)
+            partner.crm_mobile_normalized = partner.mobile and partner._phone_format(
+                number=partner.mobile, country=country)
 
     def _compute_crm_call_count(self):
         counts = self._crm_360_read_group("crm.call", [], ["__count"])

@@ -79,10 +79,10 @@ class TestOutbound(CrmCallcenterCommon):
                 self.assertIn("Do Not Call", entry.skip_reason)
             else:
                 self.assertIn("do-not-call list", entry.skip_reason)
-                self.assertIn(entry.phone_normalized, entry.skip_reason)
+                self.assertIn(entry.phone_sanitized, entry.skip_reason)
         mobile_entry = entries.filtered(lambda e: e.partner_id == self.members[0])
         self.assertEqual(mobile_entry.phone, "139 0000 0000")
-        self.assertEqual(mobile_entry.phone_normalized, "+8613900000000")
+        self.assertEqual(mobile_entry.phone_sanitized, "+8613900000000")
         # building again adds no duplicate
         self.call_list.with_user(self.supervisor).action_build()
         self.assertEqual(len(self.call_list.entry_ids), 60)
@@ -95,7 +95,7 @@ class TestOutbound(CrmCallcenterCommon):
         blacklisted = skipped.filtered(lambda e: e.skip_code == "blacklist")[:1]
         self.assertIn("do-not-call list", blacklisted.skip_reason)
         in_chinese = blacklisted.with_context(lang="zh_CN").skip_reason
-        self.assertIn(blacklisted.phone_normalized, in_chinese)
+        self.assertIn(blacklisted.phone_sanitized, in_chinese)
         self.assertNotIn("do-not-call", in_chinese)
         self.assertIn("停止呼出", in_chinese)
 
@@ -112,7 +112,7 @@ class TestOutbound(CrmCallcenterCommon):
         marked = entries.filtered("do_not_call")
         self.assertEqual(marked, entries.filtered(lambda e: e.state == "skipped"))
         # blacklisted after the build: marked at once
-        self.env["phone.blacklist"].sudo().create({"number": member.phone_normalized})
+        self.env["phone.blacklist"].sudo().create({"number": member.phone_sanitized})
         member.invalidate_recordset(["do_not_call"])
         self.assertTrue(member.do_not_call)
         number_only = self.env["crm.call.list.entry"].create({
@@ -124,7 +124,7 @@ class TestOutbound(CrmCallcenterCommon):
         other = self.call_list.copy({"name": "Copy"})
         self.env.flush_all()
         self.env.invalidate_all()
-        with self.assertQueryCount(__system__=30):
+        with self.assertQueryCount(__system__=34):
             other.action_build()
         self.assertEqual(len(other.entry_ids), 60)
 
@@ -147,7 +147,7 @@ class TestOutbound(CrmCallcenterCommon):
             {"list_id": empty.id, "phone": "021 5555 0199"},
         ])
         self.assertEqual(entries.mapped("state"), ["skipped", "pending"])
-        self.assertEqual(entries[1].phone_normalized, "+862155550199")
+        self.assertEqual(entries[1].phone_sanitized, "+862155550199")
 
     def test_reserve_next_entry(self):
         self._build_and_start()
@@ -162,7 +162,7 @@ class TestOutbound(CrmCallcenterCommon):
         # a number blacklisted after the build is skipped at reservation time
         first.sudo().state = "done"
         pending = self.call_list.entry_ids.filtered(lambda e: e.state == "pending").sorted("id")
-        self.env["phone.blacklist"].sudo().create({"number": pending[0].phone_normalized})
+        self.env["phone.blacklist"].sudo().create({"number": pending[0].phone_sanitized})
         pending[1].partner_id.crm_call_opt_out = True
         third = self._reserve(self.user_a)
         self.assertEqual(third, pending[2])
@@ -234,7 +234,7 @@ class TestOutbound(CrmCallcenterCommon):
     def test_outcome_do_not_call_me(self):
         self._build_and_start()
         entry = self._reserve(self.user_a).with_user(self.user_a)
-        number = entry.phone_normalized
+        number = entry.phone_sanitized
         same_number = self.env["crm.call.list.entry"].create({
             "list_id": self.env["crm.call.list"].create({"name": "Other list"}).id,
             "phone": number,
@@ -278,7 +278,7 @@ class TestOutbound(CrmCallcenterCommon):
             entry.action_dial()
         entry.sudo().state = "skipped"
         other = self._reserve(self.user_a).with_user(self.user_a)
-        self.env["phone.blacklist"].sudo().create({"number": other.phone_normalized})
+        self.env["phone.blacklist"].sudo().create({"number": other.phone_sanitized})
         with self.assertRaisesText(UserError, "do-not-call list"):
             other.action_dial()
         self.assertFalse(self.env["crm.call"].search([("partner_id", "in", (
