@@ -28,7 +28,7 @@
         "views/crm_lead_views.xml",
         "report/crm_call_report_views.xml",
         "views/res_partner_views.xml",
-        "wizards/crm_call_list_outcome_wizard_views.xml",
+        "wizard/crm_call_list_outcome_wizard_views.xml",
         "views/crm_callcenter_menus.xml",
     ],
     "demo": [

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_datetime
+from odoo.tools import SQL, clean_context, format_datetime
 
 DIRECTIONS = [("inbound", "Inbound"), ("outbound", "Outbound")]
 CALL_STATES = [
@@ -463,15 +463,11 @@ class CrmCall(models.Model):
         )
         return True
 
+    @api.model
     def _open(self, record):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": record._name,
-            "res_id": record.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        """``record`` in its form (the host's action), without the defaults of the
+        button's context."""
+        return record.with_context(clean_context(self.env.context))._get_records_action()
 
     # ACD -------------------------------------------------------------------
 

@@ -2,7 +2,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_duration
 
 LIST_STATES = [("draft", "Draft"), ("running", "Running"), ("done", "Done")]
 ENTRY_COUNTS = ("pending", "in_progress", "done", "skipped", "failed")
@@ -192,14 +192,7 @@ class CrmCallList(models.Model):
                 list=self.name, start=self._format_hour(self.hour_from),
                 end=self._format_hour(self.hour_to),
             ))
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "crm.call.list.entry",
-            "res_id": entry.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return self.env["crm.call"]._open(entry)
 
     def action_view_entries(self):
         self.ensure_one()
@@ -214,7 +207,7 @@ class CrmCallList(models.Model):
 
     @api.model
     def _format_hour(self, hour):
-        return f"{int(hour):02d}:{round((hour % 1) * 60):02d}"
+        return format_duration(hour)
 
     def _in_calling_hours(self, now, tz_name=None):
         """Whether ``now`` (UTC) is within the calling hours, in the time zone

@@ -6,7 +6,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_time
 
 _logger = logging.getLogger(__name__)
 
@@ -142,11 +142,6 @@ class CrmCallListEntry(models.Model):
         if zones:
             return zones[0]
         return (self.list_id.company_id or self.env.company)._crm_tz()
-
-    def _callee_local_time(self, now):
-        """``now`` (UTC) on the called party's clock."""
-        self.ensure_one()
-        return pytz.utc.localize(now).astimezone(pytz.timezone(self.tz or "UTC"))
 
     @api.model
     def _normalize(self, phone, partner, company):
@@ -299,7 +294,7 @@ class CrmCallListEntry(models.Model):
             raise UserError(self.env._(
                 "It is %(time)s for %(customer)s (%(tz)s), outside the calling hours of "
                 "%(list)s (%(start)s to %(end)s): call later.",
-                time=entry._callee_local_time(now).strftime("%H:%M"),
+                time=format_time(self.env, now, tz=entry.tz or "UTC", time_format="HH:mm"),
                 customer=entry.partner_id.display_name or entry.phone, tz=entry.tz,
                 list=call_list.name, start=call_list._format_hour(call_list.hour_from),
                 end=call_list._format_hour(call_list.hour_to),
@@ -330,14 +325,7 @@ class CrmCallListEntry(models.Model):
                 }, agent=entry.agent_id or agent, keep_open=True,
             )
             entry.call_id = call
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "crm.call",
-            "res_id": call.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return call._open(call)
 
     def _lock_pending(self):
         """Lock the pending entry, or refuse when another agent holds it."""
@@ -353,15 +341,9 @@ class CrmCallListEntry(models.Model):
     def action_record_outcome(self):
         self.ensure_one()
         self._check_own()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Dial Outcome"),
-            "res_model": "crm.call.list.outcome.wizard",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_entry_id": self.id},
-        }
+        return self.env["crm.call.list.outcome.wizard"].with_context(
+            default_entry_id=self.id,
+        )._get_records_action(name=self.env._("Dial Outcome"), target="new")
 
     def _record_outcome(self, outcome, note=None, now=None):
         """The dial result of the entry in progress: its call gets the outcome, the

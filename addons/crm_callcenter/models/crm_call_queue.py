@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
-from odoo.tools import SQL
+from odoo.tools import SQL, format_duration
 
 STRATEGIES = [
     ("round_robin", "Round robin"),
@@ -191,7 +191,8 @@ class CrmCallQueue(models.Model):
             since = oldest.get(queue._origin)
             wait = Call._seconds(since, now) if since else 0
             queue.longest_wait_seconds = wait
-            queue.longest_wait_display = f"{wait // 60:02d}:{wait % 60:02d}"
+            # minutes and seconds: the host's hours-and-minutes form, one unit down
+            queue.longest_wait_display = format_duration(wait / 60)
             agent_states = [states[agent_id] for agent_id in agents.get(queue._origin, [])]
             queue.agent_available_count = agent_states.count("available")
             queue.agent_busy_count = agent_states.count("busy") + agent_states.count("wrap_up")

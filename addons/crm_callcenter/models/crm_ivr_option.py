@@ -19,14 +19,15 @@ class CrmIvrOption(models.Model):
     _name = "crm.ivr.option"
     _description = "IVR Option"
     _order = "menu_id, digit"
+    _check_company_auto = True
 
     menu_id = fields.Many2one("crm.ivr.menu", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="menu_id.company_id", store=True)
     digit = fields.Char(required=True, size=1, help="0 to 9, * or #.")
     name = fields.Char(string="Label", required=True, translate=True)
     action = fields.Selection(IVR_ACTIONS, required=True, default="queue")
-    queue_id = fields.Many2one("crm.call.queue")
-    submenu_id = fields.Many2one("crm.ivr.menu")
+    queue_id = fields.Many2one("crm.call.queue", check_company=True)
+    submenu_id = fields.Many2one("crm.ivr.menu", check_company=True)
     answer_type = fields.Selection(ANSWER_TYPES, default="text")
     answer_text = fields.Text(
         translate=True,
@@ -56,12 +57,6 @@ class CrmIvrOption(models.Model):
                     "Option %(digit)s needs a submenu other than its own menu.",
                     digit=option.digit,
                 ))
-            for target in (option.queue_id, option.submenu_id):
-                if target and target.company_id != option.menu_id.company_id:
-                    raise ValidationError(self.env._(
-                        "Option %(digit)s leads to another company's %(target)s.",
-                        digit=option.digit, target=target.display_name,
-                    ))
 
     def _ivr_execute(self, call=None, ignored=""):
         """What the option does for ``call`` (``sudo``, may be None)."""

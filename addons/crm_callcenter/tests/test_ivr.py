@@ -1,4 +1,4 @@
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import CrmCallcenterCommon
@@ -81,3 +81,22 @@ class TestIvr(CrmCallcenterCommon):
             self.env["crm.ivr.option"].create({
                 "menu_id": self.main.id, "digit": "x", "name": "Bad", "action": "answer",
             })
+
+    def test_option_stays_within_the_menu_company(self):
+        """A digit never leads a caller into another company's queue or menu."""
+        other = self.env["res.company"].create({"name": "IVR Other Co"})
+        queue = self.env["crm.call.queue"].create({
+            "name": "Other hotline", "code": "OTH", "company_id": other.id,
+        })
+        menu = self.env["crm.ivr.menu"].create({
+            "name": "Other menu", "code": "OM", "company_id": other.id,
+        })
+        Option = self.env["crm.ivr.option"]
+        with self.assertRaises(UserError):
+            Option.create({"menu_id": self.main.id, "digit": "7", "name": "Elsewhere",
+                           "action": "queue", "queue_id": queue.id})
+        with self.assertRaises(UserError):
+            Option.create({"menu_id": self.main.id, "digit": "8", "name": "Elsewhere",
+                           "action": "menu", "submenu_id": menu.id})
+        self.assertFalse(Option.search([("menu_id", "=", self.main.id),
+                                        ("digit", "in", ("7", "8"))]))

@@ -17,10 +17,4 @@ class CrmCallListOutcomeWizard(models.TransientModel):
         self.ensure_one()
         call_list = self.entry_id.list_id
         self.entry_id._record_outcome(self.outcome_id, self.note)
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "crm.call.list",
-            "res_id": call_list.id,
-            "views": [(False, "form")],
-            "target": "main",
-        }
+        return self.env["crm.call"]._open(call_list) | {"target": "main"}
