@@ -523,7 +523,12 @@ class CrmCtiEndpoint(models.Model):
             vals["agent_id"] = agent.id
             previous._write_state("available", moment)
         call.write(vals)
-        call.agent_id._write_state("busy", moment)
+        agent = call.agent_id
+        if agent.state == "busy":
+            # busy since the call rang: the state is the same, the call is not (the
+            # switcher shows "In a call" rather than "Ringing")
+            agent._crm_notify_state(call)
+        agent._write_state("busy", moment)
 
     def _cti_ended(self, call, moment, agent):
         if call.state == "in_progress":

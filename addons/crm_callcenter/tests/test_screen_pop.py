@@ -70,6 +70,33 @@ class TestScreenPop(CallcenterSetup, BusMixin, RpcMixin, HttpCase):
         others = {partner for partner, _payload in self._bus_sent()} - {self.user_a.partner_id}
         self.assertFalse(others, "no other user hears of the call")
 
+    def _event(self, event, call_id, timestamp):
+        response = self.url_open("/crm_callcenter/cti/event", data=json.dumps({
+            "event": event, "call_id": call_id, "timestamp": timestamp,
+        }), headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"})
+        self.assertEqual(response.status_code, 200, response.text)
+
+    def test_switcher_follows_the_answered_call(self):
+        """The agent is busy from the ring on; when the PBX reports the call answered,
+        their switcher is told the call is in progress (no longer "Ringing")."""
+        self._available(self.agent_a)
+        answer = self._ring("pop-answer")
+        self._bus_mark()
+        self._event("answered", "pop-answer", "2025-03-03T09:00:05Z")
+        states = self._bus_sent("crm_callcenter/agent_state")
+        self.assertEqual([partner for partner, _payload in states], [self.user_a.partner_id])
+        self.assertEqual(states[-1][1]["state"], "busy")
+        self.assertEqual(states[-1][1]["call"], {
+            "id": answer["call"], "state": "in_progress", "popup": False,
+            "name": states[-1][1]["call"]["name"],
+        })
+        # and when it ends, the switcher hears the agent is free, without a call
+        self._bus_mark()
+        self._event("ended", "pop-answer", "2025-03-03T09:03:00Z")
+        states = self._bus_sent("crm_callcenter/agent_state")
+        self.assertEqual(states[-1][1]["state"], "available")
+        self.assertFalse(states[-1][1]["call"])
+
     def test_queued_call_pops_when_offered_later(self):
         self._bus_mark()
         answer = self._ring("pop-2", phone="+86 21 5555 0000")

@@ -37,10 +37,9 @@ class CallcenterTourCommon(HttpCase):
         cls.action_url = "/odoo/action-crm_callcenter.crm_call_action_my"
 
 
-@tagged("post_install", "-at_install")
-class TestScreenPopTour(CallcenterTourCommon):
-    """The screen-pop through the host's bus, live: the browser's websocket gets
-    what the PBX's request sent to the agent."""
+class CallcenterBusTourCommon(CallcenterTourCommon):
+    """The host's bus, live: the browser's websocket gets what the PBX's request
+    sent to the agent."""
 
     @classmethod
     def setUpClass(cls):
@@ -69,6 +68,11 @@ class TestScreenPopTour(CallcenterTourCommon):
         endpoint = cls.env["crm.cti.endpoint"].create({"name": "Tour PBX"})
         endpoint.sudo().token_hash = hash_token(TOUR_PBX_TOKEN)
 
+
+@tagged("post_install", "-at_install")
+class TestScreenPopTour(CallcenterBusTourCommon):
+    """The screen-pop through the host's bus, live."""
+
     def test_screen_pop_to_complaint(self):
         self.agent.sudo()._write_state("available")
         self.start_tour(self.action_url, "crm_callcenter_screen_pop_tour",
@@ -82,6 +86,40 @@ class TestScreenPopTour(CallcenterTourCommon):
         self.assertEqual(complaint.partner_id, self.customer)
         self.assertEqual(complaint.channel, "phone")
         self.assertEqual(complaint.user_id, self.agent_user)
+
+
+@tagged("post_install", "-at_install")
+class TestInCallMobileTour(CallcenterBusTourCommon):
+    """On a phone during a call: the switcher follows the bus, its menu stays on the
+    screen and above the screen-pop."""
+
+    browser_size = "390x844"
+    touch_enabled = True
+
+    def test_switcher_follows_the_call_on_a_phone(self):
+        self.agent.sudo()._write_state("available")
+        self.start_tour(self.action_url, "crm_callcenter_mobile_in_call_tour",
+                        login="cc_tour_agent")
+        call = self.env["crm.call"].search([("external_id", "=", "tour-mobile-1")])
+        self.assertEqual((call.state, call.agent_id), ("in_progress", self.agent))
+
+
+@tagged("post_install", "-at_install")
+class TestWallboardRefreshTour(CallcenterTourCommon):
+
+    def test_wallboard_refreshes_itself(self):
+        supervisor = new_test_user(
+            self.env, login="cc_tour_supervisor", name="Tour Supervisor Lin",
+            groups="crm_callcenter.group_crm_callcenter_supervisor",
+        )
+        supervisor.tour_enabled = False
+        endpoint = self.env["crm.cti.endpoint"].create({"name": "Wallboard PBX"})
+        endpoint.sudo().token_hash = hash_token(TOUR_PBX_TOKEN)
+        self.assertEqual(self.agent.state, "offline")
+        self.start_tour("/odoo/action-crm_callcenter.crm_call_queue_action_wallboard",
+                        "crm_callcenter_wallboard_refresh_tour", login="cc_tour_supervisor")
+        call = self.env["crm.call"].search([("external_id", "=", "tour-wallboard-1")])
+        self.assertEqual((call.state, call.queue_id), ("queued", self.queue))
 
 
 @tagged("post_install", "-at_install")

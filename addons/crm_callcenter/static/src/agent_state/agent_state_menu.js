@@ -1,6 +1,6 @@
 /** @odoo-module **/
 
-import { Component, useState } from "@odoo/owl";
+import { Component, onWillDestroy, useState } from "@odoo/owl";
 import { Dropdown } from "@web/core/dropdown/dropdown";
 import { DropdownItem } from "@web/core/dropdown/dropdown_item";
 import { _t } from "@web/core/l10n/translation";
@@ -21,6 +21,23 @@ export class AgentStateMenu extends Component {
     setup() {
         this.agentService = useService("crm_callcenter_agent");
         this.agentState = useState(this.agentService.state);
+        this.ui = useState(useService("ui"));
+        onWillDestroy(() => this.onStateChanged(false));
+    }
+
+    /** On a phone the menu takes the screen's width under the navbar, as the host's
+     * systray menus do, rather than hanging off the left edge. */
+    get menuClass() {
+        const small = this.ui.isSmall
+            ? "o-mail-systrayFullscreenDropdownMenu start-0 w-100 mh-100 mt-0 border-0 shadow-lg"
+            : "";
+        return `o_crm_agent_state_dropdown p-0 ${small}`;
+    }
+
+    /** The open menu shows the call: the screen-pop, which would cover the menu,
+     * steps aside meanwhile. */
+    onStateChanged(isOpen) {
+        document.body.classList.toggle("o_crm_agent_state_open", isOpen);
     }
 
     get agent() {

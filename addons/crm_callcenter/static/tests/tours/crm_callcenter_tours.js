@@ -7,8 +7,8 @@ import { ribbonOverTitle } from "@crm_core/../tests/tours/crm_core_tour_utils";
 export const TOUR_PBX_TOKEN = "tour-pbx-token-screen-pop-7f3a";
 const CALLER = "Tour Caller Amber Ltd";
 
-/** The PBX reports a call ringing in the Service queue, as it does over HTTP. */
-async function pbxRings(callId, from) {
+/** The PBX reports an event of a call, as it does over HTTP: the answer. */
+async function pbxEvent(event, callId, fields = {}) {
     const response = await fetch("/crm_callcenter/cti/event", {
         method: "POST",
         headers: {
@@ -16,18 +16,29 @@ async function pbxRings(callId, from) {
             Authorization: `Bearer ${TOUR_PBX_TOKEN}`,
         },
         body: JSON.stringify({
-            event: "ringing",
+            event,
             call_id: callId,
-            direction: "inbound",
-            from,
-            to: "4008001234",
-            queue: "TOUR",
             timestamp: new Date().toISOString(),
+            ...fields,
         }),
     });
     const answer = await response.json();
-    if (!response.ok || answer.route?.type !== "agent") {
-        throw new Error(`The PBX's call was not routed to an agent: ${JSON.stringify(answer)}`);
+    if (!response.ok) {
+        throw new Error(`The PBX's ${event} was refused: ${JSON.stringify(answer)}`);
+    }
+    return answer;
+}
+
+/** The PBX reports a call ringing in the tour's queue. */
+async function pbxRings(callId, from, routeType = "agent") {
+    const answer = await pbxEvent("ringing", callId, {
+        direction: "inbound",
+        from,
+        to: "4008001234",
+        queue: "TOUR",
+    });
+    if (answer.route?.type !== routeType) {
+        throw new Error(`The PBX's call was not routed to ${routeType}: ${JSON.stringify(answer)}`);
     }
 }
 
@@ -203,6 +214,94 @@ registry.category("web_tour.tours").add("crm_callcenter_call_list_outcome_tour",
         {
             content: "Back on the call list, no error, ready for the next call",
             trigger: "body:not(:has(.modal)) .o_form_view:has(.o_field_widget[name=name]:contains(Tour Calls)) button[name=action_next_call]",
+        },
+    ],
+});
+
+/**
+ * On a phone, during a call: the screen-pop comes, the PBX reports the call
+ * answered and the switcher follows (no reload); its menu opens within the screen,
+ * above the screen-pop.
+ */
+registry.category("web_tour.tours").add("crm_callcenter_mobile_in_call_tour", {
+    steps: () => [
+        {
+            content: "The agent is available",
+            trigger: "body.o_touch_device .o_menu_systray .o_crm_agent_state_toggle[data-state=available]",
+            async run() {
+                await pbxRings("tour-mobile-1", "+86 10 8888 6666");
+            },
+        },
+        {
+            content: "The screen-pop shows who calls",
+            trigger: `.o_notification.o_crm_callcenter_screen_pop .o_notification_title:contains(${CALLER})`,
+        },
+        {
+            content: "The switcher turned busy; the PBX reports the call answered",
+            trigger: ".o_menu_systray .o_crm_agent_state_toggle[data-state=busy]",
+            async run() {
+                window.crmCallcenterTourMark = "no reload";
+                await pbxEvent("answered", "tour-mobile-1", { agent: "781" });
+            },
+        },
+        {
+            content: "Open the switcher",
+            trigger: ".o_menu_systray .o_crm_agent_state_toggle[data-state=busy]",
+            run: "click",
+        },
+        {
+            content: "It says the agent is in the call, not that it rings",
+            trigger: ".o_crm_agent_state_menu:contains(In a call):not(:contains(Ringing))",
+            run() {
+                if (window.crmCallcenterTourMark !== "no reload") {
+                    throw new Error("The page was reloaded to show the call's state");
+                }
+                const menu = document.querySelector(".o_crm_agent_state_dropdown");
+                const box = menu.getBoundingClientRect();
+                if (box.left < 0 || box.right > window.innerWidth) {
+                    throw new Error(`The menu leaves the screen: ${box.left} to ${box.right}`);
+                }
+                const pop = document.querySelector(".o_crm_callcenter_screen_pop");
+                if (pop && pop.getClientRects().length) {
+                    throw new Error("The screen-pop covers the open menu");
+                }
+            },
+        },
+        {
+            content: "Close the menu: the screen-pop is back",
+            trigger: ".o_menu_systray .o_crm_agent_state_toggle",
+            run: "click",
+        },
+        {
+            trigger: "body:not(.o_crm_agent_state_open) .o_crm_callcenter_screen_pop:visible",
+        },
+    ],
+});
+
+/**
+ * The wallboard on a supervisor's screen reads its figures again by itself: a call
+ * that starts waiting shows up without anyone reloading the page.
+ */
+registry.category("web_tour.tours").add("crm_callcenter_wallboard_refresh_tour", {
+    steps: () => [
+        {
+            content: "The wallboard: nobody waits in the tour's queue",
+            trigger: ".o_kanban_record:contains(Tour Service) div[name=waiting_now] .display-6:contains(0)",
+            async run() {
+                window.crmCallcenterTourMark = "no reload";
+                // no agent is available: the call waits in the queue
+                await pbxRings("tour-wallboard-1", "+86 29 8765 4321", "queue");
+            },
+        },
+        {
+            content: "The waiting call shows up by itself",
+            trigger: ".o_kanban_record:contains(Tour Service) div[name=waiting_now] .display-6:contains(1)",
+            timeout: 25000,
+            run() {
+                if (window.crmCallcenterTourMark !== "no reload") {
+                    throw new Error("The page was reloaded");
+                }
+            },
         },
     ],
 });
