@@ -27,6 +27,11 @@ ROUTING_RULES = [
     ("outbound", "Outbound call"),
 ]
 OPEN_STATES = ("queued", "ringing", "in_progress")
+# why a number or customer may not be called
+DNC_CODES = [
+    ("opt_out", "Customer asked not to be called"),
+    ("blacklist", "Number on the do-not-call list"),
+]
 # why the PBX did not place a dialled call
 DIAL_ERRORS = [
     ("refused", "Refused by the PBX"),
@@ -84,6 +89,11 @@ class CrmCall(models.Model):
         "do-not-call list or to a customer who asked not to be called: it was placed "
         "outside the CRM, which refuses such calls.",
     )
+    dnc_code = fields.Selection(
+        DNC_CODES, string="Violation Code", readonly=True,
+        help="Why the call was not to be placed, as the server found it.",
+    )
+    dnc_reason = fields.Char(string="Violation", compute="_compute_dnc_reason")
     state = fields.Selection(
         CALL_STATES, required=True, default="done", index=True, tracking=True,
     )
@@ -252,6 +262,14 @@ class CrmCall(models.Model):
         return {call.id: call.company_id.country_id for call in self
                 if call.company_id.country_id}
 
+    @api.depends("dnc_code", "partner_id", "phone_sanitized", "phone")
+    @api.depends_context("lang")
+    def _compute_dnc_reason(self):
+        Entry = self.env["crm.call.list.entry"]
+        for call in self:
+            call.dnc_reason = call.dnc_code and Entry._do_not_call_text(
+                call.dnc_code, call.partner_id, call.phone_sanitized or call.phone)
+
     @api.depends("phone", "phone_sanitized")
     def _compute_phone_invalid(self):
         for call in self:
@@ -300,6 +318,7 @@ class CrmCall(models.Model):
             "routing_steps", "routing_reason", "agent_id", "queue_id", "ivr_menu_id",
             "external_id",
             "cti_endpoint_id", "phone_sanitized", "phone_invalid", "dnc_violation",
+            "dnc_code", "dnc_reason",
             "dial_error", "dial_error_detail",
             # stored copies of the agent's, the queue's and the customer's: written
             # through, they would move the call (and the agent, queue or customer)
@@ -315,16 +334,20 @@ class CrmCall(models.Model):
         the CRM: context ``crm_call_reported``) is recorded, flagged as a violation,
         and the agent's supervisor gets an activity."""
         reported = self.env.context.get("crm_call_reported")
-        reasons = self._crm_do_not_call_reasons([
+        checks = self._crm_do_not_call_checks([
             (vals.get("direction") or self._fields["direction"].default(self),
              vals.get("partner_id"), vals.get("phone"), vals.get("company_id"))
             for vals in vals_list
         ])
-        for vals, reason in zip(vals_list, reasons, strict=True):
-            if reason and not reported:
-                raise UserError(self.env._("Not dialled: %(reason)s", reason=reason))
-            if reason:
-                vals["dnc_violation"] = True
+        Entry = self.env["crm.call.list.entry"]
+        for vals, (code, partner, number) in zip(vals_list, checks, strict=True):
+            if code and not reported:
+                raise UserError(self.env._(
+                    "Not dialled: %(reason)s",
+                    reason=Entry._do_not_call_text(code, partner, number),
+                ))
+            if code:
+                vals.update(dnc_violation=True, dnc_code=code)
         calls = super().create(vals_list)
         calls.filtered("dnc_violation")._crm_warn_dnc_violation()
         return calls
@@ -348,8 +371,20 @@ class CrmCall(models.Model):
     @api.model
     def _crm_do_not_call_reasons(self, items):
         """Why each outbound call ``(direction, partner id, number, company id)`` may
-        not be placed, or False: the customer (given, else the one the number
-        matches) opted out, or the number is on the host's do-not-call list."""
+        not be placed, in the reader's language, or False."""
+        Entry = self.env["crm.call.list.entry"]
+        return [
+            Entry._do_not_call_text(code, partner, number) if code else False
+            for code, partner, number in self._crm_do_not_call_checks(items)
+        ]
+
+    @api.model
+    def _crm_do_not_call_checks(self, items):
+        """``(code, partner, number)`` for each outbound call ``(direction, partner id,
+        number, company id)``, the code saying why it may not be placed (False: it
+        may): the customer (given, else the one the number matches) opted out
+        (``opt_out``), or the number is on the host's do-not-call list
+        (``blacklist``)."""
         Partner = self.env["res.partner"].sudo()
         todo = []
         for direction, partner_id, phone, company_id in items:
@@ -365,13 +400,15 @@ class CrmCall(models.Model):
             if not partner and number:
                 partner = Partner._crm_match_phone(number, company)
             todo.append((partner, number))
-        reasons = iter(self.env["crm.call.list.entry"]._do_not_call_reason_list(
+        codes = iter(self.env["crm.call.list.entry"]._do_not_call_code_list(
             [item for item in todo if item]))
-        return [next(reasons) if item else False for item in todo]
+        return [(next(codes), *item) if item else (False, None, False) for item in todo]
 
     def _crm_warn_dnc_violation(self):
-        """A to-do for the supervisor of each call's agent (their sales team's leader,
-        else the company's default CRM responsible), in the supervisor's language."""
+        """An activity *Do-Not-Call Violation* for the supervisor of each call's agent
+        (their sales team's leader, else the company's default CRM responsible). It
+        carries no text of its own: its type is named, and the call tells who called
+        which number and why it was not to be called, in each reader's language."""
         for call in self.sudo():
             agent_user = call.agent_id.user_id
             supervisor = agent_user.sale_team_id.user_id
@@ -379,19 +416,8 @@ class CrmCall(models.Model):
                 supervisor = call.company_id.crm_fallback_user_id
             if not supervisor:
                 continue
-            env = call.with_context(lang=supervisor.lang or "en_US").env
-            call.with_env(env).activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=supervisor.id,
-                summary=env._("Do-not-call violation"),
-                note=env._(
-                    "%(agent)s placed a call to %(number)s outside the CRM: %(reason)s",
-                    agent=agent_user.display_name or env._("An unknown agent"),
-                    number=call.phone,
-                    reason=call._crm_do_not_call_reasons([
-                        ("outbound", call.partner_id.id, call.phone, call.company_id.id),
-                    ])[0],
-                ),
+            call.activity_schedule(
+                "crm_callcenter.mail_activity_type_dnc_violation", user_id=supervisor.id,
             )
 
     @api.model

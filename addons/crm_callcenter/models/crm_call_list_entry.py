@@ -8,12 +8,13 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_time
 
+from .crm_call import DNC_CODES
+
 _logger = logging.getLogger(__name__)
 
 # why an entry is skipped or failed: stored as a code, told in the reader's language
 SKIP_CODES = [
-    ("opt_out", "Customer asked not to be called"),
-    ("blacklist", "Number on the do-not-call list"),
+    *DNC_CODES,
     ("max_attempts", "No result after the maximum of attempts"),
     ("outcome", "Dial outcome"),
 ]

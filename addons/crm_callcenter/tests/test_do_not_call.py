@@ -94,8 +94,24 @@ class TestDoNotCallEverywhere(CallcenterSetup, RpcMixin, HttpCase):
                                         "agent_id": self.agent_a.id}])
         activity = call.activity_ids
         self.assertEqual(activity.user_id, self.supervisor, "the agent's team leader")
-        self.assertIn("+86 10 6552 1234", str(activity.note))
+        # no text written once in one language: the activity's type names it, the
+        # call tells why, in each reader's language
+        self.assertEqual(activity.activity_type_id,
+                         self.env.ref("crm_callcenter.mail_activity_type_dnc_violation"))
+        self.assertFalse(activity.summary)
+        self.assertFalse(activity.note)
+        self.assertEqual(call.dnc_code, "blacklist")
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.assertEqual(call.with_context(lang="en_US").dnc_reason,
+                         "The number +861065521234 is on the do-not-call list.")
+        self.assertEqual(call.with_context(lang="zh_CN").dnc_reason,
+                         "\u53f7\u7801 +861065521234 "
+                         "\u5728\u505c\u6b62\u547c\u51fa\u540d\u5355\u4e0a\u3002")
+        self.assertEqual(
+            activity.activity_type_id.with_context(lang="zh_CN").name,
+            "\u8fdd\u53cd\u505c\u6b62\u547c\u51fa")
         # the flag is the server's: nobody clears it over RPC
-        self.assertRpcRefused(AccessError, "cc_agent_a", "crm.call", "write", [call.id],
-                              {"dnc_violation": False})
+        for field in ("dnc_violation", "dnc_code"):
+            self.assertRpcRefused(AccessError, "cc_agent_a", "crm.call", "write", [call.id],
+                                  {field: False})
         self.assertTrue(call.dnc_violation)
