@@ -2,7 +2,7 @@
     "name": "CRM Core: Customer Profile and Sales Force Automation",
     "summary": "Customer profile and 360° view, competitors, sales targets, "
     "big-deal alerts and the forecast against targets",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "CRM Suite",
@@ -13,11 +13,13 @@
     "data": [
         "security/crm_core_security.xml",
         "security/ir.model.access.csv",
+        "data/crm_core_data.xml",
         "views/res_partner_views.xml",
         "views/crm_competitor_views.xml",
         "views/crm_lead_views.xml",
         "views/crm_team_views.xml",
         "views/crm_sales_target_views.xml",
+        "views/crm_collection_plan_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/crm_lead_lost_views.xml",
         "report/crm_competitor_report_views.xml",

@@ -2,7 +2,8 @@ from datetime import datetime, time
 
 import pytz
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 
@@ -16,6 +17,20 @@ class ResCompany(models.Model):
         help="Gets the follow-up activities the suite creates (customer care, detractor "
         "call-backs, ...) when a customer has no salesperson and no team leader applies.",
     )
+    crm_collection_reminder_days = fields.Integer(
+        string="Remind of Instalments (Days Before)", default=3,
+        help="The salesperson gets an activity this many days before an instalment of a "
+        "payment plan is due (0: on the day), and another once it is overdue.",
+    )
+
+    @api.constrains("crm_collection_reminder_days")
+    def _check_crm_collection_reminder_days(self):
+        for company in self:
+            if not 0 <= company.crm_collection_reminder_days <= 365:
+                raise ValidationError(self.env._(
+                    "Remind of instalments between 0 and 365 days before they are due, "
+                    "not %(days)s.", days=company.crm_collection_reminder_days,
+                ))
 
     def _crm_tz(self):
         """The company's time zone, in which the suite counts its days, weeks and

@@ -13,3 +13,6 @@ class ResConfigSettings(models.TransientModel):
         "in this time zone, the company's address's; empty: the time zone of the "
         "company's working hours, else UTC.",
     )
+    crm_collection_reminder_days = fields.Integer(
+        related="company_id.crm_collection_reminder_days", readonly=False,
+    )

@@ -80,6 +80,23 @@ class ResPartner(models.Model):
         "contacts, in company currency.",
     )
 
+    crm_amount_collected = fields.Monetary(
+        string="Collected",
+        currency_field="crm_currency_id",
+        compute="_compute_crm_collections",
+        groups="sales_team.group_sale_salesman",
+        help="Payments collected on the confirmed orders of this customer and its "
+        "contacts in the current company, in its currency (回款).",
+    )
+    crm_amount_overdue = fields.Monetary(
+        string="Overdue",
+        currency_field="crm_currency_id",
+        compute="_compute_crm_collections",
+        groups="sales_team.group_sale_salesman",
+        help="Outstanding on the instalments past their date, in the current company: "
+        "a warning that the customer may be slipping away.",
+    )
+
     @api.depends("birthdate")
     def _compute_age(self):
         today = fields.Date.context_today(self)
@@ -136,6 +153,19 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.crm_sale_amount = amounts.get(partner.id, [0.0])[0]
+
+    @api.depends_context("company", "uid")
+    def _compute_crm_collections(self):
+        """The current company's figures (a partner is shared between companies),
+        over the orders the user may read."""
+        amounts = self._crm_360_read_group(
+            "sale.order",
+            [("state", "=", "sale"), ("company_id", "=", self.env.company.id)],
+            ["crm_amount_collected_company:sum", "crm_amount_overdue_company:sum"],
+        )
+        for partner in self:
+            partner.crm_amount_collected, partner.crm_amount_overdue = amounts.get(
+                partner.id, [0.0, 0.0])
 
     @api.constrains("birthdate")
     def _check_birthdate(self):

@@ -9,3 +9,5 @@ from . import test_sales_target
 from . import test_tours
 from . import test_security
 from . import test_company_timezone
+from . import test_collection_plan
+from . import test_collection_concurrency

@@ -1,0 +1,486 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, format_amount, format_date
+
+_logger = logging.getLogger(__name__)
+
+PLAN_STATES = [
+    ("planned", "Planned"),
+    ("partial", "Partly Collected"),
+    ("collected", "Collected"),
+    ("overdue", "Overdue"),
+    ("cancelled", "Cancelled"),
+]
+OPEN_PLAN_STATES = ("planned", "partial", "overdue")
+METHODS = [
+    ("transfer", "Bank Transfer"),
+    ("cash", "Cash"),
+    ("check", "Check"),
+    ("bill", "Bank Acceptance Bill"),
+    ("card", "Card"),
+    ("other", "Other"),
+]
+# the reminder job's batch: committed one by one (the host's cron progress)
+REMINDER_BATCH = 200
+
+
+class CrmCollectionPlan(models.Model):
+    """An instalment of the payment plan of a confirmed order (回款计划).
+
+    What was collected comes from the host's accounting: customer payments
+    reconciled with the order's invoices fill the instalments in date order; credit
+    notes take their amount off the last ones. Only the server writes the figures
+    and the state (``_crm_refresh_orders``); the salesperson plans the rest until
+    the instalment is collected.
+    """
+
+    _name = "crm.collection.plan"
+    _description = "Collection Plan Instalment"
+    _inherit = ["mail.thread", "mail.activity.mixin", "crm.protected.fields.mixin"]
+    _order = "order_id, date_planned, sequence, id"
+    _check_company_auto = True
+
+    order_id = fields.Many2one(
+        "sale.order", required=True, index=True, ondelete="cascade",
+        check_company=True, domain="[('state', '=', 'sale')]",
+    )
+    company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="order_id.currency_id", store=True)
+    partner_id = fields.Many2one(
+        related="order_id.partner_id.commercial_partner_id", store=True, index=True,
+        string="Customer",
+    )
+    user_id = fields.Many2one(related="order_id.user_id", store=True, index=True,
+                              string="Salesperson")
+    team_id = fields.Many2one(related="order_id.team_id", store=True, index=True,
+                              string="Sales Team")
+    sequence = fields.Integer(string="Instalment", required=True, default=1)
+    date_planned = fields.Date(string="Planned Date", required=True, tracking=True)
+    amount = fields.Monetary(required=True, tracking=True)
+    percentage = fields.Float(
+        string="% of Order", compute="_compute_percentage", inverse="_inverse_percentage",
+        digits=(16, 2), help="The instalment's share of the order's total; typing it sets the "
+        "amount.",
+    )
+    method = fields.Selection(METHODS, string="Payment Method", default="transfer")
+    note = fields.Char(string="Notes")
+    amount_collected = fields.Monetary(
+        string="Collected", readonly=True, copy=False,
+        help="Customer payments reconciled with the order's invoices, filling the "
+        "instalments in date order.",
+    )
+    amount_credited = fields.Monetary(
+        string="Credited", readonly=True, copy=False,
+        help="Credit notes of the order, taken off the last instalments.",
+    )
+    amount_outstanding = fields.Monetary(string="Outstanding", readonly=True, copy=False)
+    state = fields.Selection(
+        PLAN_STATES, required=True, default="planned", readonly=True, copy=False,
+        index=True, tracking=True,
+    )
+    date_reminded_due = fields.Datetime(string="Due Reminder Sent", readonly=True,
+                                        copy=False)
+    date_reminded_overdue = fields.Datetime(string="Overdue Reminder Sent", readonly=True,
+                                            copy=False)
+
+    _sql_constraints = [
+        ("sequence_order_uniq", "unique(order_id, sequence)",
+         "Each instalment of an order has its own number."),
+    ]
+
+    @api.depends("order_id.name", "sequence")
+    def _compute_display_name(self):
+        for plan in self:
+            plan.display_name = self.env._(
+                "%(order)s, instalment %(number)s",
+                order=plan.order_id.name or "", number=plan.sequence,
+            )
+
+    @api.depends("amount", "order_id.amount_total")
+    def _compute_percentage(self):
+        for plan in self:
+            total = plan.order_id.amount_total
+            plan.percentage = plan.amount / total * 100 if total else 0.0
+
+    def _inverse_percentage(self):
+        for plan in self:
+            plan.amount = plan.order_id.currency_id.round(
+                plan.order_id.amount_total * plan.percentage / 100
+            )
+
+    @api.onchange("percentage")
+    def _onchange_percentage(self):
+        self._inverse_percentage()
+
+    @api.model
+    def _crm_server_fields(self):
+        return (
+            *super()._crm_server_fields(),
+            "amount_collected", "amount_credited", "amount_outstanding", "state",
+            "date_reminded_due", "date_reminded_overdue",
+            "company_id", "currency_id", "partner_id", "user_id", "team_id",
+        )
+
+    # checks ----------------------------------------------------------------
+
+    @api.constrains("amount", "date_planned", "order_id", "sequence")
+    def _check_instalment(self):
+        for plan in self:
+            order = plan.order_id
+            if order.state != "sale":
+                raise ValidationError(self.env._(
+                    "Plan collections on a confirmed order: %(order)s is not confirmed.",
+                    order=order.name,
+                ))
+            if plan.sequence <= 0:
+                raise ValidationError(self.env._(
+                    "Instalments are numbered from 1, not %(number)s.", number=plan.sequence,
+                ))
+            if plan.currency_id.compare_amounts(plan.amount, 0) <= 0:
+                raise ValidationError(self.env._(
+                    "Instalment %(number)s of %(order)s needs an amount above zero.",
+                    number=plan.sequence, order=order.name,
+                ))
+            order_day = order.company_id._crm_local_date(order.date_order)
+            if plan.date_planned < order_day:
+                raise ValidationError(self.env._(
+                    "Instalment %(number)s of %(order)s is planned on %(date)s, before the "
+                    "order's date (%(order_date)s).",
+                    number=plan.sequence, order=order.name,
+                    date=format_date(self.env, plan.date_planned),
+                    order_date=format_date(self.env, order_day),
+                ))
+
+    def _check_editable(self, vals):
+        """A collected instalment is settled: its amount and date stay; a partly
+        collected one keeps at least what was collected. Managers of sales may still
+        correct them."""
+        if self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
+            return
+        for plan in self:
+            settled = plan.amount_collected + plan.amount_credited
+            if plan.state == "cancelled":
+                raise UserError(self.env._(
+                    "%(instalment)s belongs to a cancelled order: it cannot change.",
+                    instalment=plan.display_name,
+                ))
+            if plan.state == "collected" and (
+                {"date_planned", "order_id"} & set(vals)
+                or ("amount" in vals and plan.currency_id.compare_amounts(
+                    vals["amount"], plan.amount))
+            ):
+                raise UserError(self.env._(
+                    "%(instalment)s is collected: its amount and date stay as they are.",
+                    instalment=plan.display_name,
+                ))
+            if "amount" in vals and plan.currency_id.compare_amounts(
+                vals["amount"], settled
+            ) < 0:
+                raise UserError(self.env._(
+                    "%(instalment)s has %(settled)s collected already: its amount cannot "
+                    "go below it.",
+                    instalment=plan.display_name,
+                    settled=format_amount(self.env, settled, plan.currency_id),
+                ))
+
+    # CRUD ------------------------------------------------------------------
+
+    def _crm_check_totals(self, orders):
+        """The plans of ``orders`` add up to their totals, once all the changes of the
+        call are made (the order's form sends them together)."""
+        if not self.env.context.get("crm_plan_check_deferred"):
+            orders.exists()._crm_check_collection_plan()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        plans = super().create(vals_list)
+        self._crm_check_totals(plans.order_id)
+        plans._crm_refresh_orders(plans.order_id.ids)
+        return plans
+
+    def write(self, vals):
+        self._check_editable(vals)
+        orders = self.order_id
+        result = super().write(vals)
+        if {"amount", "date_planned", "order_id", "sequence", "percentage"} & set(vals):
+            self._crm_check_totals(orders | self.order_id)
+            self._crm_refresh_orders((orders | self.order_id).ids)
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_collected(self):
+        if self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
+            return
+        for plan in self:
+            if plan.amount_collected:
+                raise UserError(self.env._(
+                    "%(instalment)s has payments collected: it cannot be deleted.",
+                    instalment=plan.display_name,
+                ))
+
+    def unlink(self):
+        orders = self.order_id
+        result = super().unlink()
+        self._crm_check_totals(orders)
+        self._crm_refresh_orders(orders.exists().ids)
+        return result
+
+    # what was collected ------------------------------------------------------
+
+    @api.model
+    def _crm_collected_sql(self, order_ids):
+        """SQL of ``(order_id, collected, credited, last_date)`` for the orders
+        ``order_ids``, in the order's currency.
+
+        collected: the customer payments (and bank statement lines) reconciled with
+        the order's posted customer invoices, less the refunds paid on its credit
+        notes; credited: the credit notes' totals. An invoice of several orders
+        shares what was paid on it in proportion to each order's part of it. The
+        dates are accounting dates: the company's days already."""
+        return SQL(
+            """
+            WITH order_move AS (
+                SELECT sol.order_id, aml.move_id, SUM(aml.price_total) AS part
+                  FROM sale_order_line sol
+                  JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
+                  JOIN account_move_line aml ON aml.id = rel.invoice_line_id
+                  JOIN account_move move ON move.id = aml.move_id
+                 WHERE sol.order_id = ANY(%(order_ids)s)
+                   AND move.state = 'posted'
+                   AND move.move_type IN ('out_invoice', 'out_refund')
+                 GROUP BY sol.order_id, aml.move_id
+            ),
+            cash AS (
+                SELECT line.move_id,
+                       SUM(CASE WHEN part.debit_move_id = line.id
+                                THEN part.debit_amount_currency
+                                ELSE -part.credit_amount_currency END) AS amount,
+                       MAX(other.date) AS last_date
+                  FROM account_move_line line
+                  JOIN account_account account ON account.id = line.account_id
+                  JOIN account_partial_reconcile part
+                    ON line.id IN (part.debit_move_id, part.credit_move_id)
+                  JOIN account_move_line other
+                    ON other.id = CASE WHEN part.debit_move_id = line.id
+                                       THEN part.credit_move_id ELSE part.debit_move_id END
+                  JOIN account_move other_move ON other_move.id = other.move_id
+                 WHERE line.move_id IN (SELECT move_id FROM order_move)
+                   AND account.account_type = 'asset_receivable'
+                   AND other_move.move_type = 'entry'
+                 GROUP BY line.move_id
+            )
+            SELECT om.order_id,
+                   COALESCE(SUM(cash.amount * om.part / NULLIF(move.amount_total, 0)), 0)
+                       AS collected,
+                   COALESCE(SUM(CASE WHEN move.move_type = 'out_refund'
+                                     THEN om.part ELSE 0 END), 0) AS credited,
+                   MAX(cash.last_date) AS last_date
+              FROM order_move om
+              JOIN account_move move ON move.id = om.move_id
+              LEFT JOIN cash ON cash.move_id = om.move_id
+             GROUP BY om.order_id
+            """,
+            order_ids=list(order_ids),
+        )
+
+    @api.model
+    def _crm_refresh_orders(self, order_ids):
+        """Recompute what was collected on the orders ``order_ids`` and the figures
+        and states of their instalments, in three statements whatever their number:
+        cash fills the instalments in date order, credit notes take their amount
+        off the last ones; an instalment past its date (in the company's time zone)
+        with something outstanding is overdue; the instalments of a cancelled order
+        are cancelled."""
+        order_ids = [oid for oid in set(order_ids) if isinstance(oid, int)]
+        if not order_ids:
+            return
+        self.env.flush_all()
+        today = self.env["res.company"]._crm_local_date_sql_by_company(
+            SQL("now() AT TIME ZONE 'UTC'"), SQL("so.company_id"))
+        self.env.cr.execute(SQL(
+            """
+            WITH collected AS (%(collected)s),
+            figures AS (
+                SELECT so.id AS order_id,
+                       COALESCE(c.collected, 0) AS collected,
+                       COALESCE(c.credited, 0) AS credited,
+                       c.last_date,
+                       so.state AS order_state,
+                       %(today)s AS today
+                  FROM sale_order so
+                  LEFT JOIN collected c ON c.order_id = so.id
+                 WHERE so.id = ANY(%(order_ids)s)
+            ),
+            credit AS (
+                SELECT plan.id, plan.order_id, plan.amount, plan.date_planned, plan.sequence,
+                       f.collected, f.order_state, f.today,
+                       GREATEST(0, LEAST(plan.amount, f.credited - (
+                           SUM(plan.amount) OVER (PARTITION BY plan.order_id
+                               ORDER BY plan.date_planned DESC, plan.sequence DESC, plan.id DESC)
+                           - plan.amount))) AS credited
+                  FROM crm_collection_plan plan
+                  JOIN figures f ON f.order_id = plan.order_id
+            ),
+            filled AS (
+                SELECT credit.*,
+                       GREATEST(0, LEAST(amount - credited, collected - (
+                           SUM(amount - credited) OVER (PARTITION BY order_id
+                               ORDER BY date_planned, sequence, id)
+                           - (amount - credited)))) AS paid
+                  FROM credit
+            )
+            UPDATE crm_collection_plan plan
+               SET amount_collected = filled.paid,
+                   amount_credited = filled.credited,
+                   amount_outstanding = filled.amount - filled.credited - filled.paid,
+                   state = CASE
+                       WHEN filled.order_state = 'cancel' THEN 'cancelled'
+                       WHEN filled.amount - filled.credited - filled.paid <= 0.005
+                            THEN 'collected'
+                       WHEN filled.date_planned < filled.today THEN 'overdue'
+                       WHEN filled.paid > 0 THEN 'partial'
+                       ELSE 'planned' END
+              FROM filled
+             WHERE plan.id = filled.id
+            """,
+            collected=self._crm_collected_sql(order_ids), today=today,
+            order_ids=order_ids,
+        ))
+        self.env.cr.execute(SQL(
+            """
+            WITH collected AS (%(collected)s),
+            overdue AS (
+                SELECT order_id, SUM(amount_outstanding) AS amount
+                  FROM crm_collection_plan
+                 WHERE order_id = ANY(%(order_ids)s) AND state = 'overdue'
+                 GROUP BY order_id
+            )
+            UPDATE sale_order so
+               SET crm_amount_collected = COALESCE(c.collected, 0),
+                   crm_amount_credited = COALESCE(c.credited, 0),
+                   crm_amount_outstanding = CASE WHEN so.state = 'sale' THEN GREATEST(0,
+                       so.amount_total - COALESCE(c.credited, 0) - COALESCE(c.collected, 0))
+                       ELSE 0 END,
+                   crm_amount_overdue = CASE WHEN so.state = 'sale'
+                       THEN COALESCE(o.amount, 0) ELSE 0 END,
+                   crm_date_last_collection = c.last_date,
+                   crm_amount_collected_company = COALESCE(c.collected, 0)
+                       / COALESCE(NULLIF(so.currency_rate, 0), 1),
+                   crm_amount_overdue_company = CASE WHEN so.state = 'sale'
+                       THEN COALESCE(o.amount, 0) ELSE 0 END
+                       / COALESCE(NULLIF(so.currency_rate, 0), 1)
+              FROM sale_order target
+              LEFT JOIN collected c ON c.order_id = target.id
+              LEFT JOIN overdue o ON o.order_id = target.id
+             WHERE so.id = target.id AND so.id = ANY(%(order_ids)s)
+            """,
+            collected=self._crm_collected_sql(order_ids), order_ids=order_ids,
+        ))
+        self.env["sale.order"].browse(order_ids).invalidate_recordset([
+            "crm_amount_collected", "crm_amount_credited", "crm_amount_outstanding",
+            "crm_amount_overdue", "crm_date_last_collection",
+            "crm_amount_collected_company", "crm_amount_overdue_company",
+        ])
+        self.invalidate_model([
+            "amount_collected", "amount_credited", "amount_outstanding", "state",
+        ])
+
+    @api.model
+    def _crm_refresh_all_orders(self):
+        """Count what was collected on every order (at install and upgrade)."""
+        self.env.cr.execute("SELECT id FROM sale_order WHERE state IN ('sale', 'cancel')")
+        self._crm_refresh_orders([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _cron_refresh_states(self):
+        """Once a day: instalments whose date passed become overdue (the company's
+        day), with everything else about their orders brought up to date."""
+        self.env.cr.execute(SQL(
+            """
+            SELECT DISTINCT order_id FROM crm_collection_plan
+             WHERE state IN ('planned', 'partial') AND date_planned <= CURRENT_DATE + 1
+            """
+        ))
+        self._crm_refresh_orders([row[0] for row in self.env.cr.fetchall()])
+
+    # reminders ---------------------------------------------------------------
+
+    @api.model
+    def _cron_send_reminders(self):
+        """The salesperson of each instalment still to collect gets an activity a
+        number of days before it is due (the company's setting), and another once it
+        is overdue: once per instalment and event. An instalment is claimed by
+        stamping it in the same statement that picks it (rows another run holds are
+        skipped), and each batch is committed: two runs at once never remind twice,
+        and nobody's edit waits for the whole job."""
+        done = 0
+        for event in ("due", "overdue"):
+            while True:
+                plans = self._crm_claim_reminders(event, REMINDER_BATCH)
+                if not plans:
+                    break
+                plans._crm_remind(event)
+                done += len(plans)
+                if len(plans) < REMINDER_BATCH:
+                    break
+                # the host's cron commits the batch and calls again for the rest
+                self.env["ir.cron"]._notify_progress(done=done, remaining=REMINDER_BATCH)
+                return
+        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+
+    @api.model
+    def _crm_claim_reminders(self, event, limit):
+        """Stamp and return up to ``limit`` instalments to remind of ``event`` now."""
+        self.env.flush_all()
+        column = SQL.identifier(f"date_reminded_{event}")
+        local_today = self.env["res.company"]._crm_local_date_sql_by_company(
+            SQL("now() AT TIME ZONE 'UTC'"), SQL("plan.company_id"))
+        if event == "due":
+            condition = SQL(
+                "plan.date_planned >= %(today)s AND plan.date_planned - %(today)s "
+                "<= COALESCE(company.crm_collection_reminder_days, 0)",
+                today=local_today,
+            )
+        else:
+            condition = SQL("plan.date_planned < %s", local_today)
+        self.env.cr.execute(SQL(
+            """
+            UPDATE crm_collection_plan claimed
+               SET %(column)s = now() AT TIME ZONE 'UTC'
+             WHERE claimed.id IN (
+                   SELECT plan.id
+                     FROM crm_collection_plan plan
+                     JOIN res_company company ON company.id = plan.company_id
+                    WHERE plan.%(column)s IS NULL
+                      AND plan.state IN %(open)s
+                      AND plan.amount_outstanding > 0
+                      AND %(condition)s
+                    ORDER BY plan.date_planned, plan.id
+                    LIMIT %(limit)s
+                      FOR UPDATE OF plan SKIP LOCKED)
+               AND claimed.%(column)s IS NULL
+            RETURNING claimed.id
+            """,
+            column=column, open=OPEN_PLAN_STATES, condition=condition, limit=limit,
+        ))
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        self.invalidate_model([f"date_reminded_{event}"])
+        return self.browse(ids)
+
+    def _crm_remind(self, event):
+        """The activity of ``event`` for each instalment's salesperson (else the
+        company's default CRM responsible): its type names it, in the reader's
+        language; the instalment tells the rest."""
+        xmlid = f"crm_core.mail_activity_type_collection_{event}"
+        today = fields.Date.context_today(self)
+        for plan in self.sudo():
+            user = plan.user_id or plan.company_id.crm_fallback_user_id
+            if not user:
+                continue
+            plan.activity_schedule(
+                xmlid, user_id=user.id,
+                date_deadline=plan.date_planned if event == "due" else today,
+            )
+        _logger.info("Collection reminders (%s): %s instalments", event, len(self))
