@@ -24,6 +24,7 @@
         "wizard/crm_lead_lost_views.xml",
         "report/crm_competitor_report_views.xml",
         "report/crm_sales_forecast_report_views.xml",
+        "report/crm_collection_report_views.xml",
         "views/crm_core_menus.xml",
     ],
     "demo": [

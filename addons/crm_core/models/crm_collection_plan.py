@@ -230,34 +230,50 @@ class CrmCollectionPlan(models.Model):
     # what was collected ------------------------------------------------------
 
     @api.model
-    def _crm_collected_sql(self, order_ids):
-        """SQL of ``(order_id, collected, credited, last_date)`` for the orders
-        ``order_ids``, in the order's currency.
-
-        collected: the customer payments (and bank statement lines) reconciled with
-        the order's posted customer invoices, less the refunds paid on its credit
-        notes; credited: the credit notes' totals. An invoice of several orders
-        shares what was paid on it in proportion to each order's part of it. The
-        dates are accounting dates: the company's days already."""
+    def _crm_order_moves_sql(self, order_ids=None):
+        """SQL of ``(order_id, move_id, move_type, part, share)``: the posted customer
+        invoices and credit notes of the orders (all, or those of ``order_ids``),
+        with the order's part of each (tax included, in the move's currency) and its
+        share of the move's total."""
+        where = SQL("sol.order_id = ANY(%s)", list(order_ids)) if order_ids is not None \
+            else SQL("TRUE")
         return SQL(
             """
-            WITH order_move AS (
-                SELECT sol.order_id, aml.move_id, SUM(aml.price_total) AS part
-                  FROM sale_order_line sol
-                  JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
-                  JOIN account_move_line aml ON aml.id = rel.invoice_line_id
-                  JOIN account_move move ON move.id = aml.move_id
-                 WHERE sol.order_id = ANY(%(order_ids)s)
-                   AND move.state = 'posted'
-                   AND move.move_type IN ('out_invoice', 'out_refund')
-                 GROUP BY sol.order_id, aml.move_id
-            ),
+            SELECT om.order_id, om.move_id, move.move_type, om.part,
+                   om.part / NULLIF(move.amount_total, 0) AS share
+              FROM (SELECT sol.order_id, aml.move_id, SUM(aml.price_total) AS part
+                      FROM sale_order_line sol
+                      JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
+                      JOIN account_move_line aml ON aml.id = rel.invoice_line_id
+                     WHERE %(where)s
+                     GROUP BY sol.order_id, aml.move_id) om
+              JOIN account_move move ON move.id = om.move_id
+             WHERE move.state = 'posted' AND move.move_type IN ('out_invoice', 'out_refund')
+            """,
+            where=where,
+        )
+
+    @api.model
+    def _crm_payments_sql(self, order_ids=None):
+        """SQL of ``(order_id, date, amount, amount_company)``: what was collected on
+        the orders (all, or those of ``order_ids``) by day, in the order's currency
+        and in the company's at the payment's rate.
+
+        Customer payments (and bank statement lines) reconciled with the order's
+        posted invoices count; refunds paid back on its credit notes count against.
+        An invoice of several orders shares what was paid on it in proportion to
+        each order's part of it. Dates are accounting dates: the company's days.
+        Reconciliations with another invoice or a credit note are no cash."""
+        return SQL(
+            """
+            WITH order_move AS (%(order_moves)s),
             cash AS (
-                SELECT line.move_id,
+                SELECT line.move_id, other.date,
                        SUM(CASE WHEN part.debit_move_id = line.id
                                 THEN part.debit_amount_currency
                                 ELSE -part.credit_amount_currency END) AS amount,
-                       MAX(other.date) AS last_date
+                       SUM(CASE WHEN part.debit_move_id = line.id
+                                THEN part.amount ELSE -part.amount END) AS amount_company
                   FROM account_move_line line
                   JOIN account_account account ON account.id = line.account_id
                   JOIN account_partial_reconcile part
@@ -269,20 +285,41 @@ class CrmCollectionPlan(models.Model):
                  WHERE line.move_id IN (SELECT move_id FROM order_move)
                    AND account.account_type = 'asset_receivable'
                    AND other_move.move_type = 'entry'
-                 GROUP BY line.move_id
+                 GROUP BY line.move_id, other.date
             )
-            SELECT om.order_id,
-                   COALESCE(SUM(cash.amount * om.part / NULLIF(move.amount_total, 0)), 0)
-                       AS collected,
-                   COALESCE(SUM(CASE WHEN move.move_type = 'out_refund'
-                                     THEN om.part ELSE 0 END), 0) AS credited,
-                   MAX(cash.last_date) AS last_date
+            SELECT om.order_id, cash.date,
+                   SUM(cash.amount * om.share) AS amount,
+                   SUM(cash.amount_company * om.share) AS amount_company
               FROM order_move om
-              JOIN account_move move ON move.id = om.move_id
-              LEFT JOIN cash ON cash.move_id = om.move_id
-             GROUP BY om.order_id
+              JOIN cash ON cash.move_id = om.move_id
+             GROUP BY om.order_id, cash.date
+            """,
+            order_moves=self._crm_order_moves_sql(order_ids),
+        )
+
+    @api.model
+    def _crm_collected_sql(self, order_ids):
+        """SQL of ``(order_id, collected, credited, last_date)`` for the orders
+        ``order_ids``, in the order's currency: the payments (``_crm_payments_sql``)
+        and the totals of the credit notes."""
+        return SQL(
+            """
+            SELECT o.order_id,
+                   COALESCE(p.collected, 0) AS collected,
+                   COALESCE(c.credited, 0) AS credited,
+                   p.last_date
+              FROM (SELECT unnest(%(order_ids)s::int[]) AS order_id) o
+              LEFT JOIN (SELECT order_id, SUM(amount) AS collected, MAX(date) AS last_date
+                           FROM (%(payments)s) pay GROUP BY order_id) p
+                ON p.order_id = o.order_id
+              LEFT JOIN (SELECT order_id, SUM(part) AS credited
+                           FROM (%(moves)s) m WHERE move_type = 'out_refund'
+                          GROUP BY order_id) c
+                ON c.order_id = o.order_id
             """,
             order_ids=list(order_ids),
+            payments=self._crm_payments_sql(order_ids),
+            moves=self._crm_order_moves_sql(order_ids),
         )
 
     @api.model

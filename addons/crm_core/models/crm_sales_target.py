@@ -5,6 +5,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+TARGET_KINDS = [("orders", "Orders"), ("collections", "Collections")]
 
 
 class CrmSalesTarget(models.Model):
@@ -32,6 +33,12 @@ class CrmSalesTarget(models.Model):
     )
     team_id = fields.Many2one(
         "crm.team", string="Sales Team", index=True, tracking=True, check_company=True,
+    )
+    target_kind = fields.Selection(
+        TARGET_KINDS, string="Target On", required=True, default="orders", index=True,
+        tracking=True,
+        help="Orders: the untaxed amount of the orders confirmed in the period (销售目标). "
+        "Collections: the payments collected in the period on the orders (回款目标).",
     )
     period_type = fields.Selection(
         [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")],
@@ -61,8 +68,9 @@ class CrmSalesTarget(models.Model):
     achieved_amount = fields.Monetary(
         string="Achieved",
         compute="_compute_achieved",
-        help="Untaxed amount of the confirmed sale orders of the period, in company currency. "
-        "The period's days are the company's, in its time zone.",
+        help="Orders: the untaxed amount of the sale orders confirmed in the period; "
+        "collections: the payments collected in the period on the orders (tax included, at "
+        "the payments' rates). In company currency; the period's days are the company's.",
     )
     attainment = fields.Float(
         string="Attainment (%)",
@@ -77,18 +85,20 @@ class CrmSalesTarget(models.Model):
                 months = PERIOD_MONTHS[target.period_type or "month"]
                 target.date_end = target.date_start + relativedelta(months=months, days=-1)
 
-    @api.depends("target_type", "user_id", "team_id", "date_start", "date_end")
+    @api.depends("target_type", "user_id", "team_id", "date_start", "date_end", "target_kind")
     def _compute_name(self):
         for target in self:
             owner = target.user_id if target.target_type == "user" else target.team_id
             period = ""
             if target.date_start and target.date_end:
                 period = f"{target.date_start} → {target.date_end}"
-            target.name = " · ".join(part for part in (owner.name, period) if part)
+            kind = target.target_kind == "collections" and dict(
+                self._fields["target_kind"]._description_selection(self.env))["collections"]
+            target.name = " · ".join(part for part in (owner.name, kind, period) if part)
 
     @api.depends(
         "target_type", "user_id", "team_id", "date_start", "date_end", "company_id",
-        "target_amount",
+        "target_amount", "target_kind",
     )
     def _compute_achieved(self):
         achieved = self._get_achieved_amounts()
@@ -106,7 +116,8 @@ class CrmSalesTarget(models.Model):
         Unsaved values take part as well: the targets are passed as a VALUES list.
         The period is the company's days: an order counts from the moment the
         company's first day begins to the moment the day after its last begins (the
-        company's time zone is read in the query, as ``_period_bounds`` reads it).
+        company's time zone is read in the query, as ``_period_bounds`` reads it);
+        a payment counts on its accounting date, a day of the company already.
         """
         targets = [
             target for target in self
@@ -115,23 +126,17 @@ class CrmSalesTarget(models.Model):
         ]
         if not targets:
             return {}
+        achieved = self._get_achieved_collections(
+            [target for target in targets if target.target_kind == "collections"])
+        targets = [target for target in targets if target.target_kind != "collections"]
+        if not targets:
+            return achieved
         Company = self.env["res.company"]
         self.env["sale.order"].flush_model(
             ["state", "date_order", "user_id", "team_id", "company_id", "amount_untaxed",
              "currency_rate"]
         )
-        rows = SQL(", ").join(
-            SQL(
-                "(%s, %s::int, %s::date, %s::date, %s::int, %s::int)",
-                index,
-                target.company_id.id,
-                target.date_start,
-                target.date_end,
-                target.user_id.id if target.target_type == "user" else None,
-                target.team_id.id if target.target_type == "team" else None,
-            )
-            for index, target in enumerate(targets)
-        )
+        rows = self._target_values_sql(targets)
         self.env.cr.execute(SQL(
             """
             SELECT t.idx, SUM(%s)
@@ -148,6 +153,47 @@ class CrmSalesTarget(models.Model):
             rows,
             Company._crm_day_start_sql_by_company(SQL("t.date_start"), SQL("t.company_id")),
             Company._crm_day_start_sql_by_company(SQL("t.date_end + 1"), SQL("t.company_id")),
+        ))
+        achieved.update(
+            {targets[index]: amount for index, amount in self.env.cr.fetchall()})
+        return achieved
+
+    @api.model
+    def _target_values_sql(self, targets):
+        return SQL(", ").join(
+            SQL(
+                "(%s, %s::int, %s::date, %s::date, %s::int, %s::int)",
+                index,
+                target.company_id.id,
+                target.date_start,
+                target.date_end,
+                target.user_id.id if target.target_type == "user" else None,
+                target.team_id.id if target.target_type == "team" else None,
+            )
+            for index, target in enumerate(targets)
+        )
+
+    @api.model
+    def _get_achieved_collections(self, targets):
+        """What was collected in each collection target's period on the orders of its
+        salesperson or team, in company currency: ``{target: amount}``, one query."""
+        if not targets:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """
+            SELECT t.idx, SUM(pay.amount_company)
+              FROM (VALUES %s) AS t(idx, company_id, date_start, date_end, user_id, team_id)
+              JOIN sale_order so
+                ON so.company_id = t.company_id
+               AND (so.user_id = t.user_id OR so.team_id = t.team_id)
+              JOIN (%s) pay
+                ON pay.order_id = so.id
+               AND pay.date BETWEEN t.date_start AND t.date_end
+             GROUP BY t.idx
+            """,
+            self._target_values_sql(targets),
+            self.env["crm.collection.plan"]._crm_payments_sql(),
         ))
         return {targets[index]: amount for index, amount in self.env.cr.fetchall()}
 
@@ -169,11 +215,12 @@ class CrmSalesTarget(models.Model):
 
     @api.constrains(
         "target_type", "user_id", "team_id", "period_type", "date_start", "date_end",
-        "company_id", "active",
+        "company_id", "active", "target_kind",
     )
     def _check_overlap(self):
-        """One target per owner and period length at a time: a second November target
-        would leave the forecast to pick one. A month within a quarter is fine."""
+        """One target per owner, kind and period length at a time: a second November
+        target would leave the forecast to pick one. A month within a quarter is fine,
+        and so is a collection target beside an order target."""
         for target in self.filtered("active"):
             owner = (
                 ("user_id", "=", target.user_id.id) if target.target_type == "user"
@@ -183,6 +230,7 @@ class CrmSalesTarget(models.Model):
             other = self.sudo().search([
                 ("id", "!=", target.id),
                 ("target_type", "=", target.target_type),
+                ("target_kind", "=", target.target_kind),
                 owner,
                 ("period_type", "=", target.period_type),
                 ("company_id", "=", target.company_id.id),
@@ -219,6 +267,19 @@ class CrmSalesTarget(models.Model):
             if self.target_type == "user"
             else ("team_id", "=", self.team_id.id)
         )
+        if self.target_kind == "collections":
+            self.env.flush_all()
+            self.env.cr.execute(SQL(
+                "SELECT DISTINCT order_id FROM (%s) pay WHERE date BETWEEN %s AND %s",
+                self.env["crm.collection.plan"]._crm_payments_sql(),
+                self.date_start, self.date_end,
+            ))
+            action["domain"] = [
+                ("id", "in", [row[0] for row in self.env.cr.fetchall()]),
+                ("company_id", "=", self.company_id.id), owner,
+            ]
+            action["context"] = {"create": False}
+            return action
         start, stop = self._period_bounds()
         action["domain"] = [
             ("state", "=", "sale"),

@@ -1,1 +1,6 @@
-from . import crm_competitor_report, crm_report_rates_mixin, crm_sales_forecast_report
+from . import (
+    crm_collection_report,
+    crm_competitor_report,
+    crm_report_rates_mixin,
+    crm_sales_forecast_report,
+)

@@ -6,7 +6,20 @@ FIGURES = [
     ("achieved", "Achieved"),
     ("user_target", "Salesperson Target"),
     ("team_target", "Team Target"),
+    ("collected", "Collected"),
+    ("user_collection_target", "Salesperson Collection Target"),
+    ("team_collection_target", "Team Collection Target"),
 ]
+# the measure of each figure
+FIGURE_MEASURES = {
+    "forecast": "forecast_amount",
+    "achieved": "achieved_amount",
+    "user_target": "user_target_amount",
+    "team_target": "team_target_amount",
+    "collected": "collected_amount",
+    "user_collection_target": "user_collection_target_amount",
+    "team_collection_target": "team_collection_target_amount",
+}
 
 
 class CrmSalesForecastReport(models.Model):
@@ -45,6 +58,20 @@ class CrmSalesForecastReport(models.Model):
         help="Targets of sales teams, spread evenly over the months of their period; where "
         "targets overlap (a month within a quarter), the shortest one counts.",
     )
+    collected_amount = fields.Float(
+        string="Collected", readonly=True,
+        help="Payments collected this month on the orders (回款), in company currency.",
+    )
+    user_collection_target_amount = fields.Float(
+        string="Salesperson Collection Target", readonly=True,
+        help="Collection targets of salespeople (回款目标), spread evenly over the months of "
+        "their period.",
+    )
+    team_collection_target_amount = fields.Float(
+        string="Team Collection Target", readonly=True,
+        help="Collection targets of sales teams, spread evenly over the months of their "
+        "period.",
+    )
 
     figure = fields.Selection(
         FIGURES, readonly=True,
@@ -58,17 +85,20 @@ class CrmSalesForecastReport(models.Model):
         return SQL("%s %s %s", self._select(), self._from(), self._group_by())
 
     def _select(self):
+        measures = SQL(", ").join(
+            SQL("COALESCE(SUM(amount) FILTER (WHERE figure = %s), 0) AS %s",
+                figure, SQL.identifier(measure))
+            for figure, measure in FIGURE_MEASURES.items()
+        )
         return SQL(
             """
             SELECT ROW_NUMBER() OVER (ORDER BY date, user_id, team_id, company_id, figure) AS id,
                    date, user_id, team_id, company_id, figure,
                    SUM(amount) AS amount,
-                   SUM(forecast_amount) AS forecast_amount,
                    SUM(pipeline_amount) AS pipeline_amount,
-                   SUM(achieved_amount) AS achieved_amount,
-                   SUM(user_target_amount) AS user_target_amount,
-                   SUM(team_target_amount) AS team_target_amount
-            """
+                   %s
+            """,
+            measures,
         )
 
     def _from(self):
@@ -79,10 +109,11 @@ class CrmSalesForecastReport(models.Model):
 
     def _facts(self):
         """The queries whose rows are summed, each giving: date (first day of the
-        month), user_id, team_id, company_id, forecast_amount, pipeline_amount,
-        achieved_amount, user_target_amount, team_target_amount, figure, amount.
-        An addon adds a figure by adding a query."""
-        return [self._lead_facts(), self._order_facts(), self._target_facts()]
+        month), user_id, team_id, company_id, figure, amount, pipeline_amount (the
+        unweighted pipeline, beside the forecast). An addon adds a figure by adding a
+        query (and its measure)."""
+        return [self._lead_facts(), self._order_facts(), self._target_facts("orders"),
+                self._collection_facts(), self._target_facts("collections")]
 
     def _lead_facts(self):
         """Open opportunities by expected closing month."""
@@ -90,11 +121,8 @@ class CrmSalesForecastReport(models.Model):
             """
             SELECT date_trunc('month', lead.date_deadline)::date AS date,
                    lead.user_id, lead.team_id, lead.company_id,
-                   lead.prorated_revenue AS forecast_amount,
-                   lead.expected_revenue AS pipeline_amount,
-                   0 AS achieved_amount, 0 AS user_target_amount,
-                   0 AS team_target_amount,
-                   'forecast' AS figure, lead.prorated_revenue AS amount
+                   'forecast' AS figure, lead.prorated_revenue AS amount,
+                   lead.expected_revenue AS pipeline_amount
               FROM crm_lead lead
               LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
              WHERE lead.type = 'opportunity' AND lead.active
@@ -111,8 +139,7 @@ class CrmSalesForecastReport(models.Model):
             """
             SELECT date_trunc('month', (%(order_day)s)::timestamp)::date,
                    so.user_id, so.team_id, so.company_id,
-                   0, 0, %(order_amount)s, 0, 0,
-                   'achieved', %(order_amount)s
+                   'achieved', %(order_amount)s, 0
               FROM sale_order so
              WHERE so.state = 'sale'
             """,
@@ -121,10 +148,26 @@ class CrmSalesForecastReport(models.Model):
                 SQL("so.date_order"), SQL("so.company_id")),
         )
 
-    def _target_facts(self):
-        """Targets spread evenly over the months of their period; the most specific
-        target of each owner covers a month. A salesperson's target is shown on the
-        rows of their main sales team."""
+    def _collection_facts(self):
+        """Payments collected by month on the orders, in company currency (their
+        accounting dates are the company's days)."""
+        return SQL(
+            """
+            SELECT date_trunc('month', pay.date)::date,
+                   so.user_id, so.team_id, so.company_id,
+                   'collected', pay.amount_company, 0
+              FROM (%s) pay
+              JOIN sale_order so ON so.id = pay.order_id
+            """,
+            self.env["crm.collection.plan"]._crm_payments_sql(),
+        )
+
+    def _target_facts(self, kind):
+        """Targets of ``kind`` (orders, collections) spread evenly over the months of
+        their period; the most specific target of each owner covers a month. A
+        salesperson's target is shown on the rows of their main sales team."""
+        figures = ("user_target", "team_target") if kind == "orders" else (
+            "user_collection_target", "team_collection_target")
         return SQL(
             """
             SELECT * FROM (
@@ -133,14 +176,10 @@ class CrmSalesForecastReport(models.Model):
                        owner.user_id,
                        owner.team_id,
                        t.company_id,
-                       0, 0, 0,
-                       CASE WHEN t.target_type = 'user'
-                            THEN t.target_amount / span.months ELSE 0 END,
-                       CASE WHEN t.target_type = 'team'
-                            THEN t.target_amount / span.months ELSE 0 END,
-                       CASE WHEN t.target_type = 'user' THEN 'user_target'
-                            ELSE 'team_target' END,
-                       t.target_amount / span.months
+                       CASE WHEN t.target_type = 'user' THEN %(user_figure)s
+                            ELSE %(team_figure)s END,
+                       t.target_amount / span.months,
+                       0
                   FROM crm_sales_target t
                   LEFT JOIN res_users salesperson ON salesperson.id = t.user_id
                  CROSS JOIN LATERAL (
@@ -159,9 +198,10 @@ class CrmSalesForecastReport(models.Model):
                  CROSS JOIN LATERAL generate_series(
                         date_trunc('month', t.date_start), t.date_end, interval '1 month'
                        ) AS month
-                 WHERE t.active
+                 WHERE t.active AND t.target_kind = %(kind)s
                  ORDER BY month, owner.user_id, owner.team_id, t.company_id,
                           t.date_end - t.date_start, t.id
             ) AS targets
-            """
+            """,
+            kind=kind, user_figure=figures[0], team_figure=figures[1],
         )

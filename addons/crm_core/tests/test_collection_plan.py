@@ -7,10 +7,8 @@ from odoo.tests import HttpCase, tagged
 from .common import CrmCoreCommon, RpcMixin
 
 
-@tagged("post_install", "-at_install")
-class TestCollectionPlan(CrmCoreCommon):
-    """Payment plans (回款计划) of confirmed orders, collected from the host's
-    payments on the orders' invoices."""
+class CollectionCase(CrmCoreCommon):
+    """Orders, their invoices and the customer's payments."""
 
     @classmethod
     def setUpClass(cls):
@@ -42,6 +40,13 @@ class TestCollectionPlan(CrmCoreCommon):
             **({"currency_id": currency.id} if currency else {}),
         })
         return wizard._create_payments()
+
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionPlan(CollectionCase):
+    """Payment plans (回款计划) of confirmed orders, collected from the host's
+    payments on the orders' invoices."""
 
     def test_plan_proposed_from_payment_terms(self):
         terms = self.env["account.payment.term"].create({
@@ -309,3 +314,81 @@ class TestCollectionPlanRpc(RpcMixin, CrmCoreCommon, HttpCase):
             {"collection_plan_ids": [(1, own[0], {"amount": 900.0})]})
         self.assertIn("\u4e0e\u8ba2\u5355\u603b\u989d", error["message"])
         self.assertEqual(self.env["crm.collection.plan"].browse(own).amount, 1000.0)
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionTarget(CollectionCase):
+    """Targets on collections (回款目标) beside targets on orders."""
+
+    def test_collection_target_counts_payments_of_its_period(self):
+        month_start = self.today.replace(day=1)
+        Target = self.env["crm.sales.target"]
+        orders_target = Target.create({
+            "user_id": self.salesman.id, "date_start": month_start, "target_amount": 5000.0,
+        })
+        target = Target.create({
+            "user_id": self.salesman.id, "date_start": month_start, "target_amount": 2000.0,
+            "target_kind": "collections",
+        })
+        order = self._order(self.customer, 1000.0)
+        invoice = self._invoice(order)
+        self._pay(invoice, 400.0, date=month_start - timedelta(days=1))
+        self._pay(invoice, 500.0)
+        # a colleague's collection does not count
+        theirs = self._order(self.customer, 300.0, user=self.colleague, team=self.env[
+            "crm.team"].create({"name": "Team West"}))
+        self._pay(self._invoice(theirs), 300.0)
+        target.invalidate_recordset()
+        self.assertEqual(target.achieved_amount, 500.0)
+        self.assertEqual(target.attainment, 25.0)
+        self.assertEqual(orders_target.achieved_amount, 1000.0)
+        self.assertIn(order, self.env["sale.order"].search(
+            target.action_view_orders()["domain"]))
+        # one collection target per period and person; the order target is no rival
+        with self.assertRaisesText(ValidationError, "already has"):
+            Target.create({
+                "user_id": self.salesman.id, "date_start": month_start,
+                "target_amount": 1.0, "target_kind": "collections",
+            })
+        # the forecast report puts collected and the collection target side by side
+        self.env.flush_all()
+        [(collected, collection_target)] = self.env["crm.sales.forecast.report"]._read_group(
+            [("date", "=", month_start), ("user_id", "=", self.salesman.id)],
+            aggregates=["collected_amount:sum", "user_collection_target_amount:sum"],
+        )
+        self.assertEqual((collected, collection_target), (500.0, 2000.0))
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionReport(CollectionCase):
+    """Planned against collected, overdue ageing and the forecast, in SQL."""
+
+    def test_planned_collected_and_ageing(self):
+        order = self._order(self.customer, 1000.0)
+        order.date_order = fields.Datetime.now() - timedelta(days=120)
+        self._plan(order, (-100, 200.0), (-45, 300.0), (-10, 100.0), (40, 400.0))
+        self._pay(self._invoice(order), 250.0)
+        self.env.flush_all()
+        Report = self.env["crm.collection.report"].with_user(self.salesman)
+        rows = Report._read_group([("order_id", "=", order.id)], ["ageing"],
+                                  ["overdue_amount:sum"])
+        # 250 collected: the first instalment (no longer overdue) and 50 of the second
+        self.assertEqual(dict(rows), {"31_60": 250.0, "0_30": 100.0, False: 0.0})
+        unpaid = self._order(self.customer, 500.0)
+        unpaid.date_order = fields.Datetime.now() - timedelta(days=120)
+        self._plan(unpaid, (-95, 500.0))
+        self.env.flush_all()
+        self.assertEqual(dict(Report._read_group(
+            [("order_id", "=", unpaid.id)], ["ageing"], ["overdue_amount:sum"])),
+            {"90_plus": 500.0})
+        [(planned, collected, outstanding)] = Report._read_group(
+            [("order_id", "=", order.id)], [],
+            ["planned_amount:sum", "collected_amount:sum", "outstanding_amount:sum"])
+        self.assertEqual((planned, collected, outstanding), (1000.0, 250.0, 750.0))
+        # the coming months: what is left of the instalments not yet due
+        coming = Report.search([("order_id", "=", order.id),
+                                ("date", ">=", self.today), ("outstanding_amount", ">", 0)])
+        self.assertEqual(coming.mapped("outstanding_amount"), [400.0])
+        # a colleague reads nothing of it
+        self.assertFalse(self.env["crm.collection.report"].with_user(self.colleague).search([
+            ("order_id", "=", order.id)]))

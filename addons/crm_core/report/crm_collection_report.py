@@ -1,0 +1,93 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+AGEING = [
+    ("0_30", "0-30 Days"),
+    ("31_60", "31-60 Days"),
+    ("61_90", "61-90 Days"),
+    ("90_plus", "Over 90 Days"),
+]
+
+
+class CrmCollectionReport(models.Model):
+    """Collections (回款) in company currency: what was planned by instalment date
+    against what was collected by payment date, the outstanding amounts with their
+    ageing, and what is still to collect in the coming months."""
+
+    _name = "crm.collection.report"
+    _description = "Collections Analysis"
+    _auto = False
+    _order = "date desc"
+    _rec_name = "order_id"
+
+    date = fields.Date(readonly=True, help="The instalment's planned date, or the payment's.")
+    order_id = fields.Many2one("sale.order", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
+    planned_amount = fields.Monetary(
+        string="Planned", readonly=True,
+        help="Instalments of the payment plans, on their planned dates.",
+    )
+    collected_amount = fields.Monetary(
+        string="Collected", readonly=True,
+        help="Payments collected on the orders, on their dates (refunds paid back count "
+        "against).",
+    )
+    outstanding_amount = fields.Monetary(
+        string="Outstanding", readonly=True,
+        help="What is left to collect of the instalments, on their planned dates.",
+    )
+    overdue_amount = fields.Monetary(
+        string="Overdue", readonly=True,
+        help="Outstanding on the instalments past their date, in the company's days.",
+    )
+    days_overdue = fields.Integer(readonly=True, aggregator="max")
+    ageing = fields.Selection(AGEING, readonly=True,
+                              help="How long the overdue instalments are past their date.")
+
+    @property
+    def _table_query(self):
+        Company = self.env["res.company"]
+        today = Company._crm_local_date_sql_by_company(
+            SQL("now() AT TIME ZONE 'UTC'"), SQL("plan.company_id"))
+        return SQL(
+            """
+            SELECT ROW_NUMBER() OVER (ORDER BY date, order_id) AS id, facts.*
+              FROM (
+                SELECT plan.date_planned AS date, plan.order_id,
+                       partner.commercial_partner_id AS partner_id, so.user_id, so.team_id,
+                       plan.company_id,
+                       plan.amount / COALESCE(NULLIF(so.currency_rate, 0), 1) AS planned_amount,
+                       0 AS collected_amount,
+                       plan.amount_outstanding / COALESCE(NULLIF(so.currency_rate, 0), 1)
+                           AS outstanding_amount,
+                       CASE WHEN plan.state = 'overdue'
+                            THEN plan.amount_outstanding
+                                 / COALESCE(NULLIF(so.currency_rate, 0), 1)
+                            ELSE 0 END AS overdue_amount,
+                       CASE WHEN plan.state = 'overdue'
+                            THEN (%(today)s) - plan.date_planned ELSE 0 END AS days_overdue,
+                       CASE WHEN plan.state != 'overdue' THEN NULL
+                            WHEN (%(today)s) - plan.date_planned <= 30 THEN '0_30'
+                            WHEN (%(today)s) - plan.date_planned <= 60 THEN '31_60'
+                            WHEN (%(today)s) - plan.date_planned <= 90 THEN '61_90'
+                            ELSE '90_plus' END AS ageing
+                  FROM crm_collection_plan plan
+                  JOIN sale_order so ON so.id = plan.order_id
+                  JOIN res_partner partner ON partner.id = so.partner_id
+                 WHERE plan.state != 'cancelled'
+                UNION ALL
+                SELECT pay.date, pay.order_id, partner.commercial_partner_id,
+                       so.user_id, so.team_id, so.company_id,
+                       0, pay.amount_company, 0, 0, 0, NULL
+                  FROM (%(payments)s) pay
+                  JOIN sale_order so ON so.id = pay.order_id
+                  JOIN res_partner partner ON partner.id = so.partner_id
+              ) facts
+            """,
+            today=today,
+            payments=self.env["crm.collection.plan"]._crm_payments_sql(),
+        )
