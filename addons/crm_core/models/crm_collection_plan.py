@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -341,12 +342,15 @@ class CrmCollectionPlan(models.Model):
             WITH collected AS (%(collected)s),
             figures AS (
                 SELECT so.id AS order_id,
-                       COALESCE(c.collected, 0) AS collected,
-                       COALESCE(c.credited, 0) AS credited,
+                       ROUND(COALESCE(c.collected, 0)::numeric, currency.decimal_places)
+                           AS collected,
+                       ROUND(COALESCE(c.credited, 0)::numeric, currency.decimal_places)
+                           AS credited,
                        c.last_date,
                        so.state AS order_state,
                        %(today)s AS today
                   FROM sale_order so
+                  JOIN res_currency currency ON currency.id = so.currency_id
                   LEFT JOIN collected c ON c.order_id = so.id
                  WHERE so.id = ANY(%(order_ids)s)
             ),
@@ -395,23 +399,36 @@ class CrmCollectionPlan(models.Model):
                  GROUP BY order_id
             )
             UPDATE sale_order so
-               SET crm_amount_collected = COALESCE(c.collected, 0),
-                   crm_amount_credited = COALESCE(c.credited, 0),
+               SET crm_amount_collected = c.collected,
+                   crm_amount_credited = c.credited,
                    crm_amount_outstanding = CASE WHEN so.state = 'sale' THEN GREATEST(0,
-                       so.amount_total - COALESCE(c.credited, 0) - COALESCE(c.collected, 0))
-                       ELSE 0 END,
+                       so.amount_total - c.credited - c.collected) ELSE 0 END,
                    crm_amount_overdue = CASE WHEN so.state = 'sale'
                        THEN COALESCE(o.amount, 0) ELSE 0 END,
                    crm_date_last_collection = c.last_date,
-                   crm_amount_collected_company = COALESCE(c.collected, 0)
-                       / COALESCE(NULLIF(so.currency_rate, 0), 1),
-                   crm_amount_overdue_company = CASE WHEN so.state = 'sale'
+                   crm_amount_collected_company = ROUND(
+                       c.collected / COALESCE(NULLIF(so.currency_rate, 0), 1)::numeric,
+                       c.company_decimals),
+                   crm_amount_overdue_company = ROUND(CASE WHEN so.state = 'sale'
                        THEN COALESCE(o.amount, 0) ELSE 0 END
-                       / COALESCE(NULLIF(so.currency_rate, 0), 1)
-              FROM sale_order target
-              LEFT JOIN collected c ON c.order_id = target.id
-              LEFT JOIN overdue o ON o.order_id = target.id
-             WHERE so.id = target.id AND so.id = ANY(%(order_ids)s)
+                       / COALESCE(NULLIF(so.currency_rate, 0), 1)::numeric,
+                       c.company_decimals)
+              FROM (SELECT target.id,
+                           ROUND(COALESCE(raw.collected, 0)::numeric, currency.decimal_places)
+                               AS collected,
+                           ROUND(COALESCE(raw.credited, 0)::numeric, currency.decimal_places)
+                               AS credited,
+                           raw.last_date,
+                           company_currency.decimal_places AS company_decimals
+                      FROM sale_order target
+                      JOIN res_currency currency ON currency.id = target.currency_id
+                      JOIN res_company company ON company.id = target.company_id
+                      JOIN res_currency company_currency
+                        ON company_currency.id = company.currency_id
+                      LEFT JOIN collected raw ON raw.order_id = target.id
+                     WHERE target.id = ANY(%(order_ids)s)) c
+              LEFT JOIN overdue o ON o.order_id = c.id
+             WHERE so.id = c.id
             """,
             collected=self._crm_collected_sql(order_ids), order_ids=order_ids,
         ))
@@ -521,3 +538,28 @@ class CrmCollectionPlan(models.Model):
                 date_deadline=plan.date_planned if event == "due" else today,
             )
         _logger.info("Collection reminders (%s): %s instalments", event, len(self))
+
+    # demo data ---------------------------------------------------------------
+
+    @api.model
+    def _crm_demo_collect(self, order_ids, fraction, days_ago=0):
+        """Demo data: invoice each order, post the invoice and register a customer
+        payment of ``fraction`` of it, dated ``days_ago`` days ago, as an accountant
+        would."""
+        orders = self.env["sale.order"].browse(order_ids)
+        date = fields.Date.context_today(self) - timedelta(days=days_ago)
+        for order in orders:
+            invoice = order._create_invoices()
+            invoice.invoice_date = date
+            invoice.action_post()
+            journal = self.env["account.journal"].search([
+                ("type", "=", "bank"), ("company_id", "=", order.company_id.id),
+            ], limit=1)
+            if not journal or not fraction:
+                continue
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids,
+            ).create({
+                "amount": invoice.currency_id.round(invoice.amount_total * fraction),
+                "payment_date": date, "journal_id": journal.id,
+            })._create_payments()

@@ -85,16 +85,14 @@ class CrmSalesTarget(models.Model):
                 months = PERIOD_MONTHS[target.period_type or "month"]
                 target.date_end = target.date_start + relativedelta(months=months, days=-1)
 
-    @api.depends("target_type", "user_id", "team_id", "date_start", "date_end", "target_kind")
+    @api.depends("target_type", "user_id", "team_id", "date_start", "date_end")
     def _compute_name(self):
         for target in self:
             owner = target.user_id if target.target_type == "user" else target.team_id
             period = ""
             if target.date_start and target.date_end:
                 period = f"{target.date_start} → {target.date_end}"
-            kind = target.target_kind == "collections" and dict(
-                self._fields["target_kind"]._description_selection(self.env))["collections"]
-            target.name = " · ".join(part for part in (owner.name, kind, period) if part)
+            target.name = " · ".join(part for part in (owner.name, period) if part)
 
     @api.depends(
         "target_type", "user_id", "team_id", "date_start", "date_end", "company_id",

@@ -278,6 +278,20 @@ class ResPartner(models.Model):
         return result
 
     @api.readonly
+    def action_view_crm_collections(self):
+        """The customer's instalments in the current company, behind the collections
+        button."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_core.crm_collection_plan_action")
+        action["domain"] = [
+            ("partner_id", "=", self.commercial_partner_id.id),
+            ("company_id", "=", self.env.company.id),
+        ]
+        action["context"] = {"search_default_filter_open": 1}
+        return action
+
+    @api.readonly
     def action_view_crm_sale_orders(self):
         """Confirmed orders of the customer, behind the revenue button."""
         self.ensure_one()

@@ -1,6 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+FIGURES = [("planned", "Planned Instalments"), ("collected", "Collected")]
 AGEING = [
     ("0_30", "0-30 Days"),
     ("31_60", "31-60 Days"),
@@ -44,6 +45,12 @@ class CrmCollectionReport(models.Model):
         string="Overdue", readonly=True,
         help="Outstanding on the instalments past their date, in the company's days.",
     )
+    figure = fields.Selection(
+        FIGURES, readonly=True,
+        help="What the amount is: group the graph by it to see planned and collected side "
+        "by side.",
+    )
+    amount = fields.Monetary(readonly=True, help="The amount of the figure.")
     days_overdue = fields.Integer(readonly=True, aggregator="max")
     ageing = fields.Selection(AGEING, readonly=True,
                               help="How long the overdue instalments are past their date.")
@@ -74,7 +81,9 @@ class CrmCollectionReport(models.Model):
                             WHEN (%(today)s) - plan.date_planned <= 30 THEN '0_30'
                             WHEN (%(today)s) - plan.date_planned <= 60 THEN '31_60'
                             WHEN (%(today)s) - plan.date_planned <= 90 THEN '61_90'
-                            ELSE '90_plus' END AS ageing
+                            ELSE '90_plus' END AS ageing,
+                       'planned' AS figure,
+                       plan.amount / COALESCE(NULLIF(so.currency_rate, 0), 1) AS amount
                   FROM crm_collection_plan plan
                   JOIN sale_order so ON so.id = plan.order_id
                   JOIN res_partner partner ON partner.id = so.partner_id
@@ -82,7 +91,7 @@ class CrmCollectionReport(models.Model):
                 UNION ALL
                 SELECT pay.date, pay.order_id, partner.commercial_partner_id,
                        so.user_id, so.team_id, so.company_id,
-                       0, pay.amount_company, 0, 0, 0, NULL
+                       0, pay.amount_company, 0, 0, 0, NULL, 'collected', pay.amount_company
                   FROM (%(payments)s) pay
                   JOIN sale_order so ON so.id = pay.order_id
                   JOIN res_partner partner ON partner.id = so.partner_id

@@ -16,10 +16,12 @@ from .common import CrmCoreCommon, ReadonlyCursorMixin
 # (model, method) of crm_core called over RPC that only read, marked @api.readonly
 READONLY_METHODS = [
     ("res.partner", "action_view_crm_sale_orders"),
+    ("res.partner", "action_view_crm_collections"),
     ("crm.competitor", "action_view_report"),
     ("crm.sales.target", "action_view_orders"),
 ]
-FIELDS_360 = ["crm_sale_amount", "opportunity_count", "sale_order_count"]
+FIELDS_360 = ["crm_sale_amount", "opportunity_count", "sale_order_count",
+              "crm_amount_collected", "crm_amount_overdue"]
 
 
 @tagged("post_install", "-at_install")

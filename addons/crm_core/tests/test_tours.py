@@ -1,7 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 
 class CrmCoreTourCommon(HttpCase):
@@ -104,3 +104,43 @@ class TestCrmCoreToursMobile(CrmCoreTourCommon):
         })
         self.assertTrue(lead.is_big_deal)
         self.start_tour(f"/odoo/crm/{lead.id}", "crm_core_mobile_big_deal_tour", login="admin")
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentPlanTour(HttpCase):
+
+    def test_salesperson_plans_and_sees_collections(self):
+        salesman = new_test_user(
+            self.env, login="tour_plan_salesman", name="Tour Salesman Gao", lang="en_US",
+            groups="sales_team.group_sale_salesman",
+        )
+        salesman.tour_enabled = False
+        terms = self.env["account.payment.term"].create({
+            "name": "Tour half now, half in 30 days",
+            "line_ids": [
+                (0, 0, {"value": "percent", "value_amount": 50, "nb_days": 0}),
+                (0, 0, {"value": "percent", "value_amount": 50, "nb_days": 30}),
+            ],
+        })
+        product = self.env["product.product"].create({
+            "name": "Tour Licence", "type": "service", "invoice_policy": "order",
+        })
+        order = self.env["sale.order"].create({
+            "partner_id": self.env["res.partner"].create({"name": "Tour Payer Ltd"}).id,
+            "user_id": salesman.id, "payment_term_id": terms.id,
+            "order_line": [(0, 0, {"product_id": product.id, "price_unit": 1000.0,
+                                   "tax_id": [(5, 0, 0)]})],
+        })
+        order.action_confirm()
+        self.start_tour(f"/odoo/action-sale.action_orders/{order.id}",
+                        "crm_core_payment_plan_tour", login="tour_plan_salesman")
+        plans = order.collection_plan_ids
+        self.assertEqual(plans.mapped("amount"), [400.0, 600.0])
+        # the accountant registers 500: the first instalment collected, the second partly
+        invoice = order._create_invoices()
+        invoice.action_post()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids,
+        ).create({"amount": 500.0})._create_payments()
+        self.assertEqual(plans.mapped("state"), ["collected", "partial"])
+        self.assertEqual(order.crm_amount_outstanding, 500.0)

@@ -264,3 +264,58 @@ registry.category("web_tour.tours").add("crm_core_mobile_big_deal_tour", {
         },
     ],
 });
+
+/**
+ * A salesperson plans the collections of a confirmed order: the instalments are
+ * proposed from its payment terms, then one is changed and the plan saved.
+ */
+registry.category("web_tour.tours").add("crm_core_payment_plan_tour", {
+    steps: () => [
+        {
+            content: "Open the order's payment plan",
+            trigger: ".o_form_view .o_notebook a[name=crm_collection_plan]",
+            run: "click",
+        },
+        {
+            content: "Propose the instalments from the payment terms",
+            trigger: ".o_form_view button[name=action_crm_propose_collection_plan]",
+            run: "click",
+        },
+        {
+            content: "Confirm",
+            trigger: ".modal-footer .btn-primary",
+            run: "click",
+        },
+        {
+            content: "Two instalments, as the terms say",
+            trigger: ".o_field_widget[name=collection_plan_ids] .o_data_row:nth-child(2) .o_data_cell[name=amount]:contains(500.00)",
+        },
+        {
+            content: "Change the first instalment",
+            trigger: ".o_field_widget[name=collection_plan_ids] .o_data_row:nth-child(1) .o_data_cell[name=amount]",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name=collection_plan_ids] .o_data_row:nth-child(1) .o_data_cell[name=amount] input",
+            run: "edit 400",
+        },
+        {
+            content: "and the second, so that they add up to the order",
+            trigger: ".o_field_widget[name=collection_plan_ids] .o_data_row:nth-child(2) .o_data_cell[name=amount]",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name=collection_plan_ids] .o_data_row:nth-child(2) .o_data_cell[name=amount] input",
+            run: "edit 600",
+        },
+        {
+            content: "Save",
+            trigger: ".o_form_view .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Saved, the instalments planned",
+            trigger: ".o_form_view .o_form_saved .o_field_widget[name=collection_plan_ids] .o_data_row:nth-child(1) .o_data_cell[name=state]:contains(Planned)",
+        },
+    ],
+});
