@@ -233,11 +233,16 @@ class CrmCollectionPlan(models.Model):
     @api.model
     def _crm_order_moves_sql(self, order_ids=None):
         """SQL of ``(order_id, move_id, move_type, part, share)``: the posted customer
-        invoices and credit notes of the orders (all, or those of ``order_ids``),
+        invoices and credit notes of the orders (all, or those of ``order_ids``: ids,
+        or an ``SQL`` query of ids),
         with the order's part of each (tax included, in the move's currency) and its
         share of the move's total."""
-        where = SQL("sol.order_id = ANY(%s)", list(order_ids)) if order_ids is not None \
-            else SQL("TRUE")
+        if order_ids is None:
+            where = SQL("TRUE")
+        elif isinstance(order_ids, SQL):  # a query of order ids
+            where = SQL("sol.order_id IN (%s)", order_ids)
+        else:
+            where = SQL("sol.order_id = ANY(%s)", list(order_ids))
         return SQL(
             """
             SELECT om.order_id, om.move_id, move.move_type, om.part,

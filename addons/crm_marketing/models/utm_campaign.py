@@ -91,6 +91,20 @@ class UtmCampaign(models.Model):
         "cost.",
     )
     has_roi = fields.Boolean(compute="_compute_results")
+    revenue_collected = fields.Monetary(
+        string="Collected", currency_field="crm_currency_id", compute="_compute_results",
+        help="Payments collected (回款) on the confirmed sale orders of the current company "
+        "carrying the campaign, in its currency, at the payments' rates.",
+    )
+    roi_cash = fields.Float(
+        string="Cash ROI", compute="_compute_results",
+        help="(Collected - actual cost) / actual cost: the return on the money actually "
+        "received; shown as a percentage, empty without cost.",
+    )
+    cost_per_customer = fields.Monetary(
+        currency_field="crm_currency_id", compute="_compute_results",
+        help="Actual cost / customers with a confirmed order of the campaign.",
+    )
     cost_per_lead = fields.Monetary(currency_field="crm_currency_id", compute="_compute_results")
     visitor_count = fields.Integer(
         string="Visitors", compute="_compute_results",
@@ -218,6 +232,10 @@ class UtmCampaign(models.Model):
             campaign.revenue = revenue
             campaign.has_roi = bool(cost)
             campaign.roi = (revenue - cost) / cost if cost else False
+            collected = values.get("collected", 0.0)
+            campaign.revenue_collected = collected
+            campaign.roi_cash = (collected - cost) / cost if cost else False
+            campaign.cost_per_customer = cost / customers if customers and cost else False
             campaign.cost_per_lead = cost / leads if leads else False
             visitor_leads = values.get("visitor_leads", 0)
             converted = values.get("converted", 0)
@@ -238,7 +256,7 @@ class UtmCampaign(models.Model):
         of campaigns.
 
         :return: ``{campaign_id: {leads, opportunities, won, converted, visitors,
-            visitor_leads, customers, revenue}}``
+            visitor_leads, customers, revenue, collected}}``
         """
         ids = [campaign_id for campaign_id in self.ids if isinstance(campaign_id, int)]
         result = {campaign_id: {} for campaign_id in ids}
@@ -334,6 +352,23 @@ class UtmCampaign(models.Model):
         for campaign_id, revenue, customers in cr.fetchall():
             result[campaign_id]["revenue"] = revenue or 0.0
             result[campaign_id]["customers"] = customers
+        # Collected on those orders (回款): the host's payments on their invoices
+        self.env.flush_all()
+        orders = SQL(
+            "SELECT id FROM sale_order WHERE state = 'sale' AND campaign_id IN %s "
+            "AND company_id = %s", tuple(ids), company.id,
+        )
+        cr.execute(SQL(
+            """
+            SELECT so.campaign_id, SUM(pay.amount_company)
+              FROM (%s) pay
+              JOIN sale_order so ON so.id = pay.order_id
+             GROUP BY so.campaign_id
+            """,
+            self.env["crm.collection.plan"]._crm_payments_sql(orders),
+        ))
+        for campaign_id, collected in cr.fetchall():
+            result[campaign_id]["collected"] = collected or 0.0
         return result
 
     @api.constrains("budget", "date_start", "date_end")

@@ -33,6 +33,13 @@ class CrmCampaignReport(models.Model):
     revenue = fields.Monetary(
         readonly=True, help="Untaxed amount of the confirmed sale orders, in company currency.")
     profit = fields.Monetary(readonly=True, help="Revenue minus actual cost.")
+    revenue_collected = fields.Monetary(
+        string="Collected", readonly=True,
+        help="Payments collected on the campaign's confirmed orders (回款), in company "
+        "currency.",
+    )
+    profit_cash = fields.Monetary(
+        string="Cash Profit", readonly=True, help="Collected minus actual cost.")
     lead_count = fields.Integer(string="Leads", readonly=True)
     opportunity_count = fields.Integer(string="Opportunities", readonly=True)
     won_count = fields.Integer(string="Won", readonly=True)
@@ -59,6 +66,8 @@ class CrmCampaignReport(models.Model):
                    COALESCE(costs.actual_cost, 0) AS actual_cost,
                    COALESCE(orders.revenue, 0) AS revenue,
                    COALESCE(orders.revenue, 0) - COALESCE(costs.actual_cost, 0) AS profit,
+                   COALESCE(cash.collected, 0) AS revenue_collected,
+                   COALESCE(cash.collected, 0) - COALESCE(costs.actual_cost, 0) AS profit_cash,
                    COALESCE(leads.lead_count, 0) AS lead_count,
                    COALESCE(leads.opportunity_count, 0) AS opportunity_count,
                    COALESCE(leads.won_count, 0) AS won_count
@@ -86,10 +95,27 @@ class CrmCampaignReport(models.Model):
                      ON orders.campaign_id = camp.id AND orders.company_id = company.id
               LEFT JOIN (%(leads)s) leads
                      ON leads.campaign_id = camp.id AND leads.company_id = company.id
+              LEFT JOIN (%(cash)s) cash
+                     ON cash.campaign_id = camp.id AND cash.company_id = company.id
             """,
             costs=self._costs_query(),
             orders=self._orders_query(),
             leads=self._leads_query(),
+            cash=self._cash_query(),
+        )
+
+    def _cash_query(self):
+        """Payments collected on the campaigns' confirmed orders, in company currency."""
+        return SQL(
+            """
+            SELECT so.campaign_id, so.company_id, SUM(pay.amount_company) AS collected
+              FROM (%s) pay
+              JOIN sale_order so ON so.id = pay.order_id
+             WHERE so.state = 'sale' AND so.campaign_id IS NOT NULL
+             GROUP BY so.campaign_id, so.company_id
+            """,
+            self.env["crm.collection.plan"]._crm_payments_sql(SQL(
+                "SELECT id FROM sale_order WHERE campaign_id IS NOT NULL AND state = 'sale'")),
         )
 
     def _costs_query(self):
