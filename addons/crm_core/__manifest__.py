@@ -9,7 +9,7 @@
     "website": "https://github.com/crm-suite/crm-suite",
     "development_status": "Production/Stable",
     "maintainers": ["crm-suite"],
-    "depends": ["crm", "sale_crm", "contacts"],
+    "depends": ["crm", "sale_crm", "contacts", "hr_expense"],
     "data": [
         "security/crm_core_security.xml",
         "security/ir.model.access.csv",
@@ -20,6 +20,7 @@
         "views/crm_team_views.xml",
         "views/crm_sales_target_views.xml",
         "views/crm_collection_plan_views.xml",
+        "views/hr_expense_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/crm_lead_lost_views.xml",
         "report/crm_competitor_report_views.xml",

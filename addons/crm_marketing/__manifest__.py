@@ -16,6 +16,7 @@
         "data/crm_marketing_data.xml",
         "data/mail_template_data.xml",
         "views/utm_campaign_views.xml",
+        "views/hr_expense_views.xml",
         "views/crm_segment_views.xml",
         "views/crm_loyalty_tier_views.xml",
         "views/crm_care_rule_views.xml",

@@ -6,6 +6,7 @@ from . import (
     crm_lead,
     crm_sales_target,
     crm_team,
+    hr_expense,
     res_company,
     res_config_settings,
     res_partner,

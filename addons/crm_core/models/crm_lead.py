@@ -32,6 +32,58 @@ class CrmLead(models.Model):
         help="The expected revenue reaches the big deal threshold of the sales team.",
     )
     big_deal_notified = fields.Boolean(copy=False, readonly=True)
+    crm_expense_amount = fields.Monetary(
+        string="Expenses", compute="_compute_crm_expense_amount",
+        currency_field="company_currency", groups="sales_team.group_sale_salesman",
+        help="Approved expenses spent to win this opportunity (费用), in company currency.",
+    )
+    crm_expense_count = fields.Integer(
+        string="Expense Count", compute="_compute_crm_expense_amount",
+        groups="sales_team.group_sale_salesman",
+    )
+    crm_net_revenue = fields.Monetary(
+        string="Revenue Less Expenses", compute="_compute_crm_expense_amount",
+        currency_field="company_currency", groups="sales_team.group_sale_salesman",
+        help="Expected revenue less the approved expenses: what winning it is worth.",
+    )
+
+    def _compute_crm_expense_amount(self):
+        totals = self.env["hr.expense"]._crm_approved_totals("opportunity_id", self.ids)
+        counts = dict(self.env["hr.expense"].sudo()._read_group(
+            [("opportunity_id", "in", [i for i in self.ids if isinstance(i, int)])],
+            ["opportunity_id"], ["__count"])) if self.ids else {}
+        for lead in self:
+            lead.crm_expense_amount = totals.get(lead.id, 0.0)
+            lead.crm_expense_count = counts.get(lead._origin, 0)
+            lead.crm_net_revenue = lead.expected_revenue - lead.crm_expense_amount
+
+    def action_crm_new_expense(self):
+        """File an expense spent on this opportunity, in the host's expense form."""
+        self.ensure_one()
+        self.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("New Expense"),
+            "res_model": "hr.expense",
+            "views": [(False, "form")],
+            "target": "current",
+            "context": {
+                "default_opportunity_id": self.id,
+                "default_crm_partner_id": self.partner_id.commercial_partner_id.id,
+                "default_name": self.name,
+            },
+        }
+
+    def action_view_crm_expenses(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "hr_expense.hr_expense_actions_my_all")
+        action["domain"] = [("opportunity_id", "=", self.id)]
+        action["context"] = {
+            "default_opportunity_id": self.id,
+            "default_crm_partner_id": self.partner_id.commercial_partner_id.id,
+        }
+        return action
 
     @api.depends("expected_revenue", "team_id.big_deal_threshold")
     def _compute_is_big_deal(self):

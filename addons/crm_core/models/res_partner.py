@@ -88,6 +88,14 @@ class ResPartner(models.Model):
         help="Payments collected on the confirmed orders of this customer and its "
         "contacts in the current company, in its currency (回款).",
     )
+    crm_expense_amount = fields.Monetary(
+        string="Cost to Serve",
+        currency_field="crm_currency_id",
+        compute="_compute_crm_expense_amount",
+        groups="sales_team.group_sale_salesman",
+        help="Approved expenses spent on this customer and its contacts in the current "
+        "company (费用), in its currency.",
+    )
     crm_amount_overdue = fields.Monetary(
         string="Overdue",
         currency_field="crm_currency_id",
@@ -153,6 +161,41 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.crm_sale_amount = amounts.get(partner.id, [0.0])[0]
+
+    @api.depends_context("company", "uid")
+    def _compute_crm_expense_amount(self):
+        """Approved expenses spent on the customer and its contacts in the current
+        company: shown to its own salesperson and to those who see all documents."""
+        see_all = self.env.user.has_group("sales_team.group_sale_salesman_all_leads")
+        partners = self.filtered(lambda p: see_all or p.user_id == self.env.user)
+        totals = {}
+        if partners.ids:
+            all_partners = self.with_context(active_test=False).search_fetch(
+                [("id", "child_of", partners.ids)], ["parent_id"])
+            direct = self.env["hr.expense"]._crm_approved_totals(
+                "crm_partner_id", all_partners.ids, company=self.env.company)
+            for partner in all_partners:
+                amount, node = direct.get(partner.id, 0.0), partner
+                while node and amount:
+                    totals[node.id] = totals.get(node.id, 0.0) + amount
+                    node = node.parent_id
+        for partner in self:
+            partner.crm_expense_amount = totals.get(partner.id, 0.0)
+
+    @api.readonly
+    def action_view_crm_expenses(self):
+        """The approved expenses spent on the customer, behind the cost-to-serve button
+        (the host's rules on expenses decide which the user reads)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "hr_expense.hr_expense_actions_all")
+        action["domain"] = [
+            ("crm_partner_id", "child_of", self.commercial_partner_id.id),
+            ("state", "in", ("approved", "done")),
+            ("company_id", "=", self.env.company.id),
+        ]
+        action["context"] = {"search_default_group_by_opportunity": 0}
+        return action
 
     @api.depends_context("company", "uid")
     def _compute_crm_collections(self):

@@ -11,3 +11,4 @@ from . import test_security
 from . import test_company_timezone
 from . import test_collection_plan
 from . import test_collection_concurrency
+from . import test_expenses

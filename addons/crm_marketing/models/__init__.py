@@ -7,3 +7,4 @@ from . import loyalty_program
 from . import sale_order
 from . import crm_care_rule
 from . import crm_care_log
+from . import hr_expense

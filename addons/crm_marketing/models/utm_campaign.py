@@ -54,7 +54,18 @@ class UtmCampaign(models.Model):
     actual_cost = fields.Monetary(
         currency_field="crm_currency_id",
         compute="_compute_actual_cost",
+        help="The cost lines of the current company for the campaign plus its approved "
+        "expenses (报销).",
+    )
+    cost_line_amount = fields.Monetary(
+        string="Cost Lines", currency_field="crm_currency_id", compute="_compute_actual_cost",
         help="Sum of the cost lines of the current company for the campaign.",
+    )
+    expense_amount = fields.Monetary(
+        string="Approved Expenses", currency_field="crm_currency_id",
+        compute="_compute_actual_cost",
+        help="Expenses of the current company's employees spent on the campaign, once "
+        "approved (draft and refused ones do not count).",
     )
     budget_overrun = fields.Boolean(
         compute="_compute_actual_cost",
@@ -154,13 +165,19 @@ class UtmCampaign(models.Model):
     def _compute_actual_cost(self):
         company = self.env.company
         totals = self._get_company_costs()
+        expenses = self.env["hr.expense"]._crm_approved_totals(
+            "campaign_id", self.ids, company=company)
         for campaign in self:
             if isinstance(campaign.id, int):
-                cost = totals.get(campaign.id, 0.0)
+                lines = totals.get(campaign.id, 0.0)
             else:  # a record being edited in a form: its lines are in the cache only
-                cost = sum(
+                lines = sum(
                     line.amount for line in campaign.cost_ids if line.company_id == company
                 )
+            expense = expenses.get(campaign._origin.id, 0.0)
+            cost = lines + expense
+            campaign.cost_line_amount = lines
+            campaign.expense_amount = expense
             campaign.actual_cost = cost
             campaign.budget_remaining = campaign.budget - cost
             campaign.budget_overrun = bool(campaign.budget) and cost > campaign.budget
@@ -184,12 +201,27 @@ class UtmCampaign(models.Model):
         )
         return {campaign.id: amount for campaign, amount in groups}
 
+    def action_view_expenses(self):
+        """The campaign's approved expenses of the current company (the host's rules on
+        expenses decide which the user reads)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "hr_expense.hr_expense_actions_all")
+        action["domain"] = [
+            ("campaign_id", "=", self.id), ("state", "in", ("approved", "done")),
+            ("company_id", "=", self.env.company.id),
+        ]
+        action["context"] = {"default_campaign_id": self.id}
+        return action
+
     def _search_budget_overrun(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise ValidationError(
                 self.env._("Over Budget can only be searched as set or not set.")
             )
         self.env["crm.campaign.cost"].flush_model(["campaign_id", "company_id", "amount"])
+        self.env["hr.expense"].flush_model(["campaign_id", "company_id", "state",
+                                            "total_amount"])
         self.flush_model(["budget"])
         company_key = str(self.env.company.id)
         budget = SQL("COALESCE((camp.budget->>%s)::numeric, 0)", company_key)
@@ -197,8 +229,13 @@ class UtmCampaign(models.Model):
             """
             (SELECT camp.id
                FROM utm_campaign camp
-               JOIN crm_campaign_cost cost ON cost.campaign_id = camp.id
-              WHERE cost.company_id = %(company)s
+               JOIN (SELECT campaign_id, amount FROM crm_campaign_cost
+                      WHERE company_id = %(company)s
+                     UNION ALL
+                     SELECT campaign_id, total_amount FROM hr_expense
+                      WHERE company_id = %(company)s AND campaign_id IS NOT NULL
+                        AND state IN ('approved', 'done')) cost
+                 ON cost.campaign_id = camp.id
               GROUP BY camp.id
              HAVING %(budget)s > 0 AND SUM(cost.amount) > %(budget)s)
             """,

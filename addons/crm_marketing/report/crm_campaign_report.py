@@ -119,10 +119,14 @@ class CrmCampaignReport(models.Model):
         )
 
     def _costs_query(self):
+        # cost lines and approved expenses, each in its company's currency
         return SQL(
             """
             SELECT cost.campaign_id, cost.company_id, SUM(cost.amount) AS actual_cost
-              FROM crm_campaign_cost cost
+              FROM (SELECT campaign_id, company_id, amount FROM crm_campaign_cost
+                    UNION ALL
+                    SELECT campaign_id, company_id, total_amount FROM hr_expense
+                     WHERE campaign_id IS NOT NULL AND state IN ('approved', 'done')) cost
              GROUP BY cost.campaign_id, cost.company_id
             """
         )

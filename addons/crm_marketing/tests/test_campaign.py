@@ -255,10 +255,11 @@ class TestCampaign(CrmMarketingCommon):
         large = self._make_campaigns(80)
         self._queries_to_read(small[:1])  # warm the caches of rights and groups up
         self.assertEqual(self._queries_to_read(small), self._queries_to_read(large))
-        # the campaigns, the current company's costs, its currency, the leads, their
-        # stages, the clicks and the orders: whatever the number of campaigns
+        # the campaigns, the current company's costs and approved expenses, its
+        # currency, the leads, their stages, the clicks and the orders: whatever the
+        # number of campaigns
         large = large.with_user(self.marketer).with_context(allowed_company_ids=self.company.ids)
-        with self.assertQueryCount(7):
+        with self.assertQueryCount(8):
             large.invalidate_model()
             large.read(
                 ["title", "actual_cost", "lead_count", "revenue", "roi", "visitor_count"])
