@@ -60,3 +60,42 @@ class TestCrmMarketingToursMobile(CrmMarketingTourCommon):
         )
         self.assertEqual(sorted(campaign.cost_ids.mapped("amount")), [200.0, 800.0])
         self.assertAlmostEqual(campaign.roi, 1.0)
+
+    def test_marketer_reads_cash_roi(self):
+        campaign = self.env["utm.campaign"].create({
+            "title": "Tour Cash Campaign", "budget": 5000.0,
+            "cost_ids": [(0, 0, {"amount": 400.0, "description": "Ads"})],
+        })
+        employee = self.env["hr.employee"].create({
+            "name": "Tour Admin", "user_id": self.env.ref("base.user_admin").id,
+        }) if not self.env.ref("base.user_admin").employee_id else \
+            self.env.ref("base.user_admin").employee_id
+        expense = self.env["hr.expense"].create({
+            "name": "Tour booth", "employee_id": employee.id,
+            "total_amount_currency": 100.0, "campaign_id": campaign.id,
+        })
+        sheet = self.env["hr.expense.sheet"].create({
+            "name": "Tour fair", "employee_id": employee.id,
+            "expense_line_ids": [(6, 0, expense.ids)],
+        })
+        sheet.action_submit_sheet()
+        sheet._do_approve()
+        product = self.env["product.product"].create({
+            "name": "Tour Oolong", "type": "service", "invoice_policy": "order"})
+        order = self.env["sale.order"].create({
+            "partner_id": self.env["res.partner"].create({"name": "Tour Cash Buyer"}).id,
+            "campaign_id": campaign.id,
+            "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1,
+                                   "price_unit": 1200.0, "tax_id": [(5, 0, 0)]})],
+        })
+        order.action_confirm()
+        invoice = order._create_invoices()
+        invoice.action_post()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids,
+        ).create({"amount": 600.0})._create_payments()
+        self.start_tour(
+            f"/odoo/action-crm_marketing.utm_campaign_action_marketing/{campaign.id}",
+            "crm_marketing_cash_roi_tour", login="admin",
+        )
+        self.assertAlmostEqual(campaign.roi_cash, 0.2)

@@ -185,3 +185,47 @@ registry.category("web_tour.tours").add("crm_marketing_mobile_campaign_tour", {
         },
     ],
 });
+
+/**
+ * A marketer reads a campaign's return on the money collected, its expenses counted
+ * in the actual cost beside the cost lines.
+ */
+registry.category("web_tour.tours").add("crm_marketing_cash_roi_tour", {
+    steps: () => [
+        {
+            content: "What was collected on the campaign's orders",
+            trigger: ".o_form_view .o_field_widget[name=revenue_collected]:contains(600.00)",
+        },
+        {
+            content: "The cash ROI: (600 - 500) / 500",
+            trigger: ".o_form_view .o_field_widget[name=roi_cash]:contains(20)",
+        },
+        {
+            content: "The costs, by source",
+            trigger: ".o_form_view .o_notebook a[name=crm_marketing_costs]",
+            run: "click",
+        },
+        {
+            content: "The cost lines",
+            trigger: ".o_form_view .o_field_widget[name=cost_line_amount]:contains(400.00)",
+        },
+        {
+            content: "The approved expenses",
+            trigger: ".o_form_view .o_field_widget[name=expense_amount]:contains(100.00)",
+        },
+        {
+            content: "Open them",
+            trigger: ".o_form_view button[name=action_view_expenses]",
+            run: "click",
+        },
+        {
+            content: "The expense filed on the campaign",
+            trigger: ".o_action_manager .o_view_controller:not(.o_form_view)",
+            run() {
+                if (!document.querySelector(".breadcrumb, .o_breadcrumb")) {
+                    throw new Error("The expenses did not open from the campaign");
+                }
+            },
+        },
+    ],
+});
