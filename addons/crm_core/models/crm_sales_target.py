@@ -185,13 +185,12 @@ class CrmSalesTarget(models.Model):
               JOIN sale_order so
                 ON so.company_id = t.company_id
                AND (so.user_id = t.user_id OR so.team_id = t.team_id)
-              JOIN (%s) pay
+              JOIN crm_collection_payment pay
                 ON pay.order_id = so.id
                AND pay.date BETWEEN t.date_start AND t.date_end
              GROUP BY t.idx
             """,
             self._target_values_sql(targets),
-            self.env["crm.collection.plan"]._crm_payments_sql(),
         ))
         return {targets[index]: amount for index, amount in self.env.cr.fetchall()}
 
@@ -268,9 +267,9 @@ class CrmSalesTarget(models.Model):
         if self.target_kind == "collections":
             self.env.flush_all()
             self.env.cr.execute(SQL(
-                "SELECT DISTINCT order_id FROM (%s) pay WHERE date BETWEEN %s AND %s",
-                self.env["crm.collection.plan"]._crm_payments_sql(),
-                self.date_start, self.date_end,
+                "SELECT DISTINCT order_id FROM crm_collection_payment "
+                "WHERE company_id = %s AND date BETWEEN %s AND %s",
+                self.company_id.id, self.date_start, self.date_end,
             ))
             action["domain"] = [
                 ("id", "in", [row[0] for row in self.env.cr.fetchall()]),

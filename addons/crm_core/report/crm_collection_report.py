@@ -92,11 +92,10 @@ class CrmCollectionReport(models.Model):
                 SELECT pay.date, pay.order_id, partner.commercial_partner_id,
                        so.user_id, so.team_id, so.company_id,
                        0, pay.amount_company, 0, 0, 0, NULL, 'collected', pay.amount_company
-                  FROM (%(payments)s) pay
+                  FROM crm_collection_payment pay
                   JOIN sale_order so ON so.id = pay.order_id
                   JOIN res_partner partner ON partner.id = so.partner_id
               ) facts
             """,
             today=today,
-            payments=self.env["crm.collection.plan"]._crm_payments_sql(),
         )

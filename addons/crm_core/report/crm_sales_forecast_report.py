@@ -156,10 +156,9 @@ class CrmSalesForecastReport(models.Model):
             SELECT date_trunc('month', pay.date)::date,
                    so.user_id, so.team_id, so.company_id,
                    'collected', pay.amount_company, 0
-              FROM (%s) pay
+              FROM crm_collection_payment pay
               JOIN sale_order so ON so.id = pay.order_id
-            """,
-            self.env["crm.collection.plan"]._crm_payments_sql(),
+            """
         )
 
     def _target_facts(self, kind):

@@ -391,18 +391,15 @@ class UtmCampaign(models.Model):
             result[campaign_id]["customers"] = customers
         # Collected on those orders (回款): the host's payments on their invoices
         self.env.flush_all()
-        orders = SQL(
-            "SELECT id FROM sale_order WHERE state = 'sale' AND campaign_id IN %s "
-            "AND company_id = %s", tuple(ids), company.id,
-        )
         cr.execute(SQL(
             """
             SELECT so.campaign_id, SUM(pay.amount_company)
-              FROM (%s) pay
+              FROM crm_collection_payment pay
               JOIN sale_order so ON so.id = pay.order_id
+             WHERE so.state = 'sale' AND so.campaign_id IN %s AND so.company_id = %s
              GROUP BY so.campaign_id
             """,
-            self.env["crm.collection.plan"]._crm_payments_sql(orders),
+            tuple(ids), company.id,
         ))
         for campaign_id, collected in cr.fetchall():
             result[campaign_id]["collected"] = collected or 0.0

@@ -109,13 +109,11 @@ class CrmCampaignReport(models.Model):
         return SQL(
             """
             SELECT so.campaign_id, so.company_id, SUM(pay.amount_company) AS collected
-              FROM (%s) pay
+              FROM crm_collection_payment pay
               JOIN sale_order so ON so.id = pay.order_id
              WHERE so.state = 'sale' AND so.campaign_id IS NOT NULL
              GROUP BY so.campaign_id, so.company_id
-            """,
-            self.env["crm.collection.plan"]._crm_payments_sql(SQL(
-                "SELECT id FROM sale_order WHERE campaign_id IS NOT NULL AND state = 'sale'")),
+            """
         )
 
     def _costs_query(self):
