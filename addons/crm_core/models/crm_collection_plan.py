@@ -42,6 +42,11 @@ class CrmCollectionPayment(models.Model):
                                readonly=True)
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     date = fields.Date(required=True, index=True, readonly=True)
+    # the order's, copied so that reports read this table alone (kept by the refresh,
+    # which runs when they change on the order)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     amount = fields.Float(readonly=True, help="In the order's currency.")
     amount_company = fields.Float(readonly=True, help="In the company's currency.")
 
@@ -96,6 +101,13 @@ class CrmCollectionPlan(models.Model):
         help="Credit notes of the order, taken off the last instalments.",
     )
     amount_outstanding = fields.Monetary(string="Outstanding", readonly=True, copy=False)
+    amount_company = fields.Float(
+        string="Amount (Company Currency)", readonly=True, copy=False,
+        help="The amount at the order's rate, for the reports in company currency.",
+    )
+    amount_outstanding_company = fields.Float(
+        string="Outstanding (Company Currency)", readonly=True, copy=False,
+    )
     state = fields.Selection(
         PLAN_STATES, required=True, default="planned", readonly=True, copy=False,
         index=True, tracking=True,
@@ -149,6 +161,7 @@ class CrmCollectionPlan(models.Model):
         return (
             *super()._crm_server_fields(),
             "amount_collected", "amount_credited", "amount_outstanding", "state",
+            "amount_company", "amount_outstanding_company",
             "date_reminded_due", "date_reminded_overdue",
             "company_id", "currency_id", "partner_id", "user_id", "team_id",
         )
@@ -373,10 +386,13 @@ class CrmCollectionPlan(models.Model):
             """
             DELETE FROM crm_collection_payment WHERE order_id = ANY(%(order_ids)s);
             INSERT INTO crm_collection_payment (order_id, company_id, date, amount,
-                                                amount_company)
-            SELECT pay.order_id, so.company_id, pay.date, pay.amount, pay.amount_company
+                                                amount_company, user_id, team_id,
+                                                partner_id)
+            SELECT pay.order_id, so.company_id, pay.date, pay.amount, pay.amount_company,
+                   so.user_id, so.team_id, partner.commercial_partner_id
               FROM (%(payments)s) pay
               JOIN sale_order so ON so.id = pay.order_id
+              JOIN res_partner partner ON partner.id = so.partner_id
             """,
             order_ids=order_ids, payments=self._crm_payments_sql(order_ids),
         ))
@@ -394,6 +410,7 @@ class CrmCollectionPlan(models.Model):
                            AS credited,
                        c.last_date,
                        so.state AS order_state,
+                       COALESCE(NULLIF(so.currency_rate, 0), 1) AS rate,
                        %(today)s AS today
                   FROM sale_order so
                   JOIN res_currency currency ON currency.id = so.currency_id
@@ -402,7 +419,7 @@ class CrmCollectionPlan(models.Model):
             ),
             credit AS (
                 SELECT plan.id, plan.order_id, plan.amount, plan.date_planned, plan.sequence,
-                       f.collected, f.order_state, f.today,
+                       f.collected, f.order_state, f.today, f.rate,
                        GREATEST(0, LEAST(plan.amount, f.credited - (
                            SUM(plan.amount) OVER (PARTITION BY plan.order_id
                                ORDER BY plan.date_planned DESC, plan.sequence DESC, plan.id DESC)
@@ -422,6 +439,9 @@ class CrmCollectionPlan(models.Model):
                SET amount_collected = filled.paid,
                    amount_credited = filled.credited,
                    amount_outstanding = filled.amount - filled.credited - filled.paid,
+                   amount_company = filled.amount / filled.rate,
+                   amount_outstanding_company
+                       = (filled.amount - filled.credited - filled.paid) / filled.rate,
                    state = CASE
                        WHEN filled.order_state = 'cancel' THEN 'cancelled'
                        WHEN filled.amount - filled.credited - filled.paid <= 0.005
@@ -485,6 +505,7 @@ class CrmCollectionPlan(models.Model):
         ])
         self.invalidate_model([
             "amount_collected", "amount_credited", "amount_outstanding", "state",
+            "amount_company", "amount_outstanding_company",
         ])
 
     @api.model

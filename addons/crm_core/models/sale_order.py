@@ -73,6 +73,15 @@ class SaleOrder(models.Model):
         )
 
     def write(self, vals):
+        if {"user_id", "team_id", "partner_id", "currency_rate"} & set(vals):
+            # the collections' reports read the order's salesperson, team and customer
+            # from what was collected
+            result = super().write(vals)
+            self.env["crm.collection.plan"]._crm_refresh_orders(
+                self.filtered(lambda order: order.state in ("sale", "cancel")).ids)
+            if "collection_plan_ids" not in vals:
+                return result
+            vals = {"collection_plan_ids": vals["collection_plan_ids"]}
         if "collection_plan_ids" not in vals:
             return super().write(vals)
         # the instalments' commands one by one, the plan's total once they are all made

@@ -62,18 +62,15 @@ class CrmCollectionReport(models.Model):
             SQL("now() AT TIME ZONE 'UTC'"), SQL("plan.company_id"))
         return SQL(
             """
-            SELECT ROW_NUMBER() OVER (ORDER BY date, order_id) AS id, facts.*
+            SELECT facts.*
               FROM (
-                SELECT plan.date_planned AS date, plan.order_id,
-                       partner.commercial_partner_id AS partner_id, so.user_id, so.team_id,
-                       plan.company_id,
-                       plan.amount / COALESCE(NULLIF(so.currency_rate, 0), 1) AS planned_amount,
+                SELECT plan.id * 2 AS id, plan.date_planned AS date, plan.order_id,
+                       plan.partner_id, plan.user_id, plan.team_id, plan.company_id,
+                       plan.amount_company AS planned_amount,
                        0 AS collected_amount,
-                       plan.amount_outstanding / COALESCE(NULLIF(so.currency_rate, 0), 1)
-                           AS outstanding_amount,
+                       plan.amount_outstanding_company AS outstanding_amount,
                        CASE WHEN plan.state = 'overdue'
-                            THEN plan.amount_outstanding
-                                 / COALESCE(NULLIF(so.currency_rate, 0), 1)
+                            THEN plan.amount_outstanding_company
                             ELSE 0 END AS overdue_amount,
                        CASE WHEN plan.state = 'overdue'
                             THEN (%(today)s) - plan.date_planned ELSE 0 END AS days_overdue,
@@ -83,18 +80,14 @@ class CrmCollectionReport(models.Model):
                             WHEN (%(today)s) - plan.date_planned <= 90 THEN '61_90'
                             ELSE '90_plus' END AS ageing,
                        'planned' AS figure,
-                       plan.amount / COALESCE(NULLIF(so.currency_rate, 0), 1) AS amount
+                       plan.amount_company AS amount
                   FROM crm_collection_plan plan
-                  JOIN sale_order so ON so.id = plan.order_id
-                  JOIN res_partner partner ON partner.id = so.partner_id
                  WHERE plan.state != 'cancelled'
                 UNION ALL
-                SELECT pay.date, pay.order_id, partner.commercial_partner_id,
-                       so.user_id, so.team_id, so.company_id,
+                SELECT pay.id * 2 + 1, pay.date, pay.order_id, pay.partner_id,
+                       pay.user_id, pay.team_id, pay.company_id,
                        0, pay.amount_company, 0, 0, 0, NULL, 'collected', pay.amount_company
                   FROM crm_collection_payment pay
-                  JOIN sale_order so ON so.id = pay.order_id
-                  JOIN res_partner partner ON partner.id = so.partner_id
               ) facts
             """,
             today=today,
