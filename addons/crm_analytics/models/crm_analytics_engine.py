@@ -436,6 +436,12 @@ class CrmAnalyticsEngine(models.AbstractModel):
                    AND NOT COALESCE(stage.is_closed, FALSE)
               GROUP BY c.commercial_partner_id
             ),
+            receivables AS (
+                SELECT plan.partner_id, SUM(plan.amount_outstanding_company) AS overdue
+                  FROM crm_collection_plan plan
+                 WHERE plan.company_id = %(company)s AND plan.state = 'overdue'
+              GROUP BY plan.partner_id
+            ),
             signals AS (
                 SELECT s.*, old.id AS value_id,
                        old.lifecycle_stage AS old_stage, old.customer_tier AS old_tier,
@@ -451,12 +457,14 @@ class CrmAnalyticsEngine(models.AbstractModel):
                        s.previous_spend > 0
                            AND s.recent_spend <= s.previous_spend * %(kept)s AS sig_spend,
                        COALESCE(complaints.open, 0) AS sig_complaints,
-                       COALESCE(p.crm_nps_category = 'detractor', FALSE) AS sig_detractor
+                       COALESCE(p.crm_nps_category = 'detractor', FALSE) AS sig_detractor,
+                       COALESCE(receivables.overdue, 0) AS sig_receivables
                   FROM scored s
                   JOIN res_partner p ON p.id = s.partner_id
              LEFT JOIN crm_customer_value old
                        ON old.partner_id = s.partner_id AND old.company_id = %(company)s
              LEFT JOIN complaints ON complaints.partner_id = s.partner_id
+             LEFT JOIN receivables ON receivables.partner_id = s.partner_id
             )
             SELECT v.partner_id, v.value_id, v.recency_days, v.frequency, v.monetary,
                    v.first_day, v.last_day, v.x, v.t_x,
@@ -502,7 +510,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
             stage=self._stage_sql(company),
             signals=SQL(
                 """(v.sig_alive::int + v.sig_overdue::int + v.sig_spend::int
-                    + (v.sig_complaints > 0)::int + v.sig_detractor::int)"""),
+                    + (v.sig_complaints > 0)::int + v.sig_detractor::int
+                    + (v.sig_receivables > 0)::int)"""),
             high=company.crm_churn_high_signals,
             signals_json=self._signals_sql(),
             grid=SQL(", ").join(
@@ -551,7 +560,9 @@ class CrmAnalyticsEngine(models.AbstractModel):
                     ROUND(v.recent_spend::numeric, 2),
                     ROUND(v.previous_spend::numeric, 2)) END,
                 'complaints', CASE WHEN v.sig_complaints > 0 THEN v.sig_complaints END,
-                'detractor', CASE WHEN v.sig_detractor THEN TRUE END
+                'detractor', CASE WHEN v.sig_detractor THEN TRUE END,
+                'receivables', CASE WHEN v.sig_receivables > 0
+                                    THEN ROUND(v.sig_receivables::numeric, 2) END
             )), '{}'::jsonb)"""
         )
 

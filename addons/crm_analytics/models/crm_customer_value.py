@@ -352,6 +352,11 @@ class CrmCustomerValue(models.Model):
                                count=signals["complaints"]))
         if signals.get("detractor"):
             lines.append(env._("Detractor: the last NPS answer was 6 or less"))
+        if "receivables" in signals:
+            lines.append(env._(
+                "Overdue receivables: %(amount)s of instalments past their date",
+                amount=formatLang(env, signals["receivables"],
+                                  currency_obj=self.company_id.currency_id)))
         return lines
 
     def action_open_partner(self):

@@ -244,6 +244,23 @@ class TestChurnWarning(CrmAnalyticsCommon):
         self.assertEqual((falling | detractor).mapped("churn_risk"), ["high", "high"])
         self.assertFalse(self._activities(calm))
 
+    def test_overdue_receivables_are_a_signal(self):
+        """An instalment of the company's payment plans past its date (回款逾期) warns
+        that the customer may be slipping away; one still to come does not."""
+        late, paying = self._customers(2, "Receivable")
+        orders = self._orders_on([(late, 1000.0, ago(40)), (paying, 1000.0, ago(40))])
+        Plan = self.env["crm.collection.plan"].sudo()
+        today = fields.Date.today()
+        for order, day in zip(orders, (ago(10), today + timedelta(days=30)), strict=True):
+            Plan.create({"order_id": order.id, "sequence": 1, "date_planned": day,
+                         "amount": 1000.0})
+        self.assertEqual(orders.collection_plan_ids.mapped("state"), ["overdue", "planned"])
+        self._run()
+        self.assertEqual((late.churn_risk, paying.churn_risk), ("medium", "low"))
+        amount = formatLang(self.env, 1000.0, currency_obj=self.company.currency_id)
+        self.assertEqual(late.churn_reasons,
+                         f"Overdue receivables: {amount} of instalments past their date")
+
     def test_fallback_responsible(self):
         nobody, orphan = self._customers(2, "Orphan")
         self._orders_on([(nobody, 100.0, ago(days)) for days in (100, 90, 80)])
