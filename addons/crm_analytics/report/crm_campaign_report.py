@@ -13,6 +13,10 @@ class CrmCampaignReport(models.Model):
     roi = fields.Float(
         string="ROI (%)", readonly=True, aggregator="avg",
         help="(Revenue - actual cost) / actual cost; empty without cost.")
+    roi_cash = fields.Float(
+        string="Cash ROI (%)", readonly=True, aggregator="avg",
+        help="(Collected - actual cost) / actual cost: the return on the money received "
+        "(回款); empty without cost.")
     cost_per_lead = fields.Float(
         readonly=True, aggregator="avg", help="Actual cost / leads; empty without leads.")
     won_rate = fields.Float(
@@ -23,6 +27,7 @@ class CrmCampaignReport(models.Model):
     def _report_rates(self):
         return {
             "roi": ("profit", "actual_cost", 100),
+            "roi_cash": ("profit_cash", "actual_cost", 100),
             "cost_per_lead": ("actual_cost", "lead_count", 1),
             "won_rate": ("won_count", "lead_count", 100),
         }
@@ -32,11 +37,15 @@ class CrmCampaignReport(models.Model):
         revenue = SQL("COALESCE(orders.revenue, 0)")
         leads = SQL("COALESCE(leads.lead_count, 0)")
         won = SQL("COALESCE(leads.won_count, 0)")
+        collected = SQL("COALESCE(cash.collected, 0)")
         return SQL(
             """%(parent)s,
             CASE WHEN %(cost)s > 0 THEN 100 * (%(revenue)s - %(cost)s) / %(cost)s END AS roi,
+            CASE WHEN %(cost)s > 0 THEN 100 * (%(collected)s - %(cost)s) / %(cost)s END
+                AS roi_cash,
             CASE WHEN %(leads)s > 0 THEN %(cost)s / %(leads)s END AS cost_per_lead,
             CASE WHEN %(leads)s > 0 THEN 100.0 * %(won)s / %(leads)s END AS won_rate
             """,
             parent=super()._select(), cost=cost, revenue=revenue, leads=leads, won=won,
+            collected=collected,
         )

@@ -369,11 +369,13 @@ class TestCampaignRoi(ReportCase):
              "company_id": self.company.id, "type": "lead"} for index in range(4)])
         order = self._order(self.customer, 1000.0)
         order.campaign_id = campaign
-        measures = ["actual_cost", "revenue", "roi", "cost_per_lead", "lead_count"]
+        measures = ["actual_cost", "revenue", "roi", "cost_per_lead", "lead_count",
+                    "roi_cash"]
         by_campaign = self._groups("crm.campaign.report", measures, "campaign_id")
+        # nothing collected yet on the order: on cash, the campaign lost its cost
         self.assertEqual(by_campaign[campaign.id], {
             "actual_cost": 400.0, "revenue": 1000.0, "roi": 150.0, "cost_per_lead": 100.0,
-            "lead_count": 4,
+            "lead_count": 4, "roi_cash": -100.0,
         })
         self.assertIs(by_campaign[other.id]["roi"], False)
         self.assertIs(by_campaign[other.id]["cost_per_lead"], False)
