@@ -2,7 +2,7 @@
     "name": "CRM Core: Customer Profile and Sales Force Automation",
     "summary": "Customer profile and 360° view, competitors, sales targets, "
     "big-deal alerts and the forecast against targets",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "CRM Suite",

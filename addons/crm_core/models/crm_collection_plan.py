@@ -478,6 +478,10 @@ class CrmCollectionPlan(models.Model):
                    crm_amount_overdue_company = ROUND(CASE WHEN so.state = 'sale'
                        THEN COALESCE(o.amount, 0) ELSE 0 END
                        / COALESCE(NULLIF(so.currency_rate, 0), 1)::numeric,
+                       c.company_decimals),
+                   crm_amount_outstanding_company = ROUND(CASE WHEN so.state = 'sale'
+                       THEN GREATEST(0, so.amount_total - c.credited - c.collected) ELSE 0 END
+                       / COALESCE(NULLIF(so.currency_rate, 0), 1)::numeric,
                        c.company_decimals)
               FROM (SELECT target.id,
                            ROUND(COALESCE(raw.collected, 0)::numeric, currency.decimal_places)
@@ -502,6 +506,7 @@ class CrmCollectionPlan(models.Model):
             "crm_amount_collected", "crm_amount_credited", "crm_amount_outstanding",
             "crm_amount_overdue", "crm_date_last_collection",
             "crm_amount_collected_company", "crm_amount_overdue_company",
+            "crm_amount_outstanding_company",
         ])
         self.invalidate_model([
             "amount_collected", "amount_credited", "amount_outstanding", "state",

@@ -88,6 +88,14 @@ class ResPartner(models.Model):
         help="Payments collected on the confirmed orders of this customer and its "
         "contacts in the current company, in its currency (回款).",
     )
+    crm_amount_outstanding = fields.Monetary(
+        string="Outstanding",
+        currency_field="crm_currency_id",
+        compute="_compute_crm_collections",
+        groups="sales_team.group_sale_salesman",
+        help="Left to collect on the confirmed orders of this customer and its contacts in "
+        "the current company (their totals less credit notes and payments), in its currency.",
+    )
     crm_expense_amount = fields.Monetary(
         string="Cost to Serve",
         currency_field="crm_currency_id",
@@ -204,11 +212,12 @@ class ResPartner(models.Model):
         amounts = self._crm_360_read_group(
             "sale.order",
             [("state", "=", "sale"), ("company_id", "=", self.env.company.id)],
-            ["crm_amount_collected_company:sum", "crm_amount_overdue_company:sum"],
+            ["crm_amount_collected_company:sum", "crm_amount_overdue_company:sum",
+             "crm_amount_outstanding_company:sum"],
         )
         for partner in self:
-            partner.crm_amount_collected, partner.crm_amount_overdue = amounts.get(
-                partner.id, [0.0, 0.0])
+            (partner.crm_amount_collected, partner.crm_amount_overdue,
+             partner.crm_amount_outstanding) = amounts.get(partner.id, [0.0, 0.0, 0.0])
 
     @api.constrains("birthdate")
     def _check_birthdate(self):

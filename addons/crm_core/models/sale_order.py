@@ -32,6 +32,10 @@ class SaleOrder(models.Model):
         string="Collected (Company Currency)", readonly=True, copy=False,
         currency_field="crm_company_currency_id",
     )
+    crm_amount_outstanding_company = fields.Monetary(
+        string="Outstanding (Company Currency)", readonly=True, copy=False,
+        currency_field="crm_company_currency_id",
+    )
     crm_amount_overdue_company = fields.Monetary(
         string="Overdue (Company Currency)", readonly=True, copy=False,
         currency_field="crm_company_currency_id",
@@ -49,6 +53,7 @@ class SaleOrder(models.Model):
             "crm_amount_collected", "crm_amount_credited", "crm_amount_outstanding",
             "crm_amount_overdue", "crm_date_last_collection",
             "crm_amount_collected_company", "crm_amount_overdue_company",
+            "crm_amount_outstanding_company",
         )
 
     @api.depends("amount_total", "collection_plan_ids.amount")

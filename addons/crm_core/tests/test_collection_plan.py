@@ -103,11 +103,14 @@ class TestCollectionPlan(CollectionCase):
             "crm_amount_collected": 500.0, "crm_amount_outstanding": 500.0,
             "crm_amount_overdue": 0.0, "crm_date_last_collection": self.today,
         }])
+        self.assertEqual(self.customer.with_user(self.salesman).crm_amount_outstanding, 500.0)
         self._pay(invoice, 500.0)
         self.assertEqual(plans.mapped("state"), ["collected", "collected"])
         self.assertEqual(order.crm_amount_outstanding, 0.0)
-        # the customer's 360° figure, for the current company
+        # the customer's 360° figures, for the current company
+        self.customer.invalidate_recordset()
         self.assertEqual(self.customer.with_user(self.salesman).crm_amount_collected, 1000.0)
+        self.assertEqual(self.customer.with_user(self.salesman).crm_amount_outstanding, 0.0)
 
     def test_invoice_paid_before_the_plan_and_payment_over_two_orders(self):
         first = self._order(self.customer, 600.0)
