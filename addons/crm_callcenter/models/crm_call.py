@@ -394,9 +394,7 @@ class CrmCall(models.Model):
             company = self.env["res.company"].browse(company_id) if company_id \
                 else self.env.company
             partner = Partner.browse(partner_id or [])
-            number = self._phone_format(
-                number=phone, country=partner.country_id or company.country_id,
-            ) if isinstance(phone, str) else False
+            number = self.env["crm.call.list.entry"]._normalize(phone, partner, company)
             if not partner and number:
                 partner = Partner._crm_match_phone(number, company)
             todo.append((partner, number))

@@ -1,6 +1,7 @@
 from . import crm_protected_fields_mixin
 from . import (
     account_move,
+    crm_collection_payment,
     crm_collection_plan,
     crm_competitor,
     crm_lead,

@@ -1,4 +1,5 @@
 import logging
+from collections import defaultdict
 from datetime import date, timedelta
 
 from odoo import api, fields, models
@@ -24,31 +25,6 @@ METHODS = [
 ]
 # the reminder job's batch: committed one by one (the host's cron progress)
 REMINDER_BATCH = 200
-
-
-class CrmCollectionPayment(models.Model):
-    """What was collected on an order on a day (回款), as the host's accounting has it:
-    kept by ``crm.collection.plan._crm_refresh_orders`` whenever a reconciliation of
-    the order's invoices changes, so that the reports, targets and campaigns sum one
-    narrow table instead of joining the accounting every time. Written by the server
-    only; nobody edits it."""
-
-    _name = "crm.collection.payment"
-    _description = "Collected Payment"
-    _order = "date desc, id desc"
-    _log_access = False
-
-    order_id = fields.Many2one("sale.order", required=True, index=True, ondelete="cascade",
-                               readonly=True)
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
-    date = fields.Date(required=True, index=True, readonly=True)
-    # the order's, copied so that reports read this table alone (kept by the refresh,
-    # which runs when they change on the order)
-    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    amount = fields.Float(readonly=True, help="In the order's currency.")
-    amount_company = fields.Float(readonly=True, help="In the company's currency.")
 
 
 class CrmCollectionPlan(models.Model):
@@ -607,14 +583,15 @@ class CrmCollectionPlan(models.Model):
         language; the instalment tells the rest."""
         xmlid = f"crm_core.mail_activity_type_collection_{event}"
         today = fields.Date.context_today(self)
+        batches = defaultdict(lambda: self.browse())
         for plan in self.sudo():
             user = plan.user_id or plan.company_id.crm_fallback_user_id
-            if not user:
-                continue
-            plan.activity_schedule(
-                xmlid, user_id=user.id,
-                date_deadline=plan.date_planned if event == "due" else today,
-            )
+            if user:
+                deadline = plan.date_planned if event == "due" else today
+                batches[user, deadline] |= plan
+        # one creation of activities per salesperson and deadline
+        for (user, deadline), plans in batches.items():
+            plans.sudo().activity_schedule(xmlid, user_id=user.id, date_deadline=deadline)
         _logger.info("Collection reminders (%s): %s instalments", event, len(self))
 
     # demo data ---------------------------------------------------------------

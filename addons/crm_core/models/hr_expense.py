@@ -27,6 +27,20 @@ class HrExpense(models.Model):
                 expense.crm_partner_id = expense.opportunity_id.partner_id.commercial_partner_id
 
     @api.model
+    def _crm_approved_action(self, field, value, context=None):
+        """The host's expense analysis on the approved expenses of the current company
+        whose ``field`` is ``value`` (the host's rules decide which the user reads)."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "hr_expense.hr_expense_actions_all")
+        action["domain"] = [
+            (field, "child_of" if field == "crm_partner_id" else "=", value),
+            ("state", "in", APPROVED_EXPENSE_STATES),
+            ("company_id", "=", self.env.company.id),
+        ]
+        action["context"] = context or {}
+        return action
+
+    @api.model
     def _crm_approved_totals(self, field, ids, company=None):
         """``{id: total}`` of the approved expenses whose ``field`` is one of ``ids``, in
         company currency (``company``: only that company's expenses). Read as superuser:

@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from .hr_expense import APPROVED_EXPENSE_STATES
+
 CUSTOMER_TIERS = [
     ("key", "Key customer"),
     ("normal", "Normal customer"),
@@ -173,37 +175,26 @@ class ResPartner(models.Model):
     @api.depends_context("company", "uid")
     def _compute_crm_expense_amount(self):
         """Approved expenses spent on the customer and its contacts in the current
-        company: shown to its own salesperson and to those who see all documents."""
+        company: shown to its own salesperson and to those who see all documents (read
+        as superuser: the host's rules show an employee their own expenses only)."""
         see_all = self.env.user.has_group("sales_team.group_sale_salesman_all_leads")
         partners = self.filtered(lambda p: see_all or p.user_id == self.env.user)
-        totals = {}
-        if partners.ids:
-            all_partners = self.with_context(active_test=False).search_fetch(
-                [("id", "child_of", partners.ids)], ["parent_id"])
-            direct = self.env["hr.expense"]._crm_approved_totals(
-                "crm_partner_id", all_partners.ids, company=self.env.company)
-            for partner in all_partners:
-                amount, node = direct.get(partner.id, 0.0), partner
-                while node and amount:
-                    totals[node.id] = totals.get(node.id, 0.0) + amount
-                    node = node.parent_id
+        totals = partners._crm_360_read_group(
+            "hr.expense",
+            [("state", "in", APPROVED_EXPENSE_STATES),
+             ("company_id", "=", self.env.company.id)],
+            ["total_amount:sum"], partner_field="crm_partner_id", sudo=True,
+        )
         for partner in self:
-            partner.crm_expense_amount = totals.get(partner.id, 0.0)
+            partner.crm_expense_amount = totals.get(partner.id, [0.0])[0]
 
     @api.readonly
     def action_view_crm_expenses(self):
         """The approved expenses spent on the customer, behind the cost-to-serve button
         (the host's rules on expenses decide which the user reads)."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "hr_expense.hr_expense_actions_all")
-        action["domain"] = [
-            ("crm_partner_id", "child_of", self.commercial_partner_id.id),
-            ("state", "in", ("approved", "done")),
-            ("company_id", "=", self.env.company.id),
-        ]
-        action["context"] = {"search_default_group_by_opportunity": 0}
-        return action
+        return self.env["hr.expense"]._crm_approved_action(
+            "crm_partner_id", self.commercial_partner_id.id)
 
     @api.depends_context("company", "uid")
     def _compute_crm_collections(self):
@@ -294,7 +285,8 @@ class ResPartner(models.Model):
 
     # 360° view ------------------------------------------------------------
 
-    def _crm_360_read_group(self, model, domain, aggregates, partner_field="partner_id"):
+    def _crm_360_read_group(self, model, domain, aggregates, partner_field="partner_id",
+                            sudo=False):
         """Aggregate records of ``model`` linked to these partners and their contacts.
 
         One grouped read whatever the number of partners and records: the
@@ -305,6 +297,7 @@ class ResPartner(models.Model):
         :param domain: extra domain on ``model``
         :param aggregates: ``_read_group`` aggregates, e.g. ``["__count"]``
         :param partner_field: many2one of ``model`` towards ``res.partner``
+        :param sudo: read ``model`` as superuser (totals shown beyond its own rules)
         :return: ``{partner_id: [aggregate values]}`` for the saved partners of
                  ``self``, a contact's figures also counted on its parents
         """
@@ -315,7 +308,8 @@ class ResPartner(models.Model):
         all_partners = self.with_context(active_test=False).search_fetch(
             [("id", "child_of", list(partner_ids))], ["parent_id"]
         )
-        groups = self.env[model]._read_group(
+        records = self.env[model].sudo() if sudo else self.env[model]
+        groups = records._read_group(
             domain + [(partner_field, "in", all_partners.ids)],
             groupby=[partner_field],
             aggregates=aggregates,

@@ -205,14 +205,8 @@ class UtmCampaign(models.Model):
         """The campaign's approved expenses of the current company (the host's rules on
         expenses decide which the user reads)."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "hr_expense.hr_expense_actions_all")
-        action["domain"] = [
-            ("campaign_id", "=", self.id), ("state", "in", ("approved", "done")),
-            ("company_id", "=", self.env.company.id),
-        ]
-        action["context"] = {"default_campaign_id": self.id}
-        return action
+        return self.env["hr.expense"]._crm_approved_action(
+            "campaign_id", self.id, {"default_campaign_id": self.id})
 
     def _search_budget_overrun(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
