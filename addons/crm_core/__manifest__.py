@@ -2,7 +2,7 @@
     "name": "CRM Core: Customer Profile and Sales Force Automation",
     "summary": "Customer profile and 360° view, competitors, sales targets, "
     "big-deal alerts and the forecast against targets",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "CRM Suite",
@@ -20,12 +20,14 @@
         "views/crm_team_views.xml",
         "views/crm_sales_target_views.xml",
         "views/crm_collection_plan_views.xml",
+        "views/crm_customer_pool_views.xml",
         "views/hr_expense_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/crm_lead_lost_views.xml",
         "report/crm_competitor_report_views.xml",
         "report/crm_sales_forecast_report_views.xml",
         "report/crm_collection_report_views.xml",
+        "report/crm_todo_views.xml",
         "views/crm_core_menus.xml",
     ],
     "demo": [

@@ -709,6 +709,11 @@ class CrmAnalyticsEngine(models.AbstractModel):
         if partner_ids:
             partners.browse(partner_ids).modified(["customer_tier", "lifecycle_stage"])
             self.env.flush_all()
+            # the customer pools' recall rules per tier
+            if self.env["crm.customer.pool.rule"].sudo().search_count(
+                    [("company_id", "=", company.id), ("customer_tier", "!=", False)],
+                    limit=1):
+                self.env["res.partner"].sudo()._crm_refresh_recall(partner_ids=partner_ids)
 
     def _insert_history(self, company, as_of, model):
         """A history row per customer of this run whose tier, stage, RFM segment,

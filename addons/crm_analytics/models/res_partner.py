@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .crm_customer_value import (  # noqa: F401 (the addon's names, imported from here)
     CHURN_RISKS,
@@ -97,6 +98,13 @@ class ResPartner(models.Model):
         groups=SCORE_GROUPS, help=VALUE_DOC)
     value_history_ids = fields.One2many(
         "crm.customer.value.history", "partner_id", groups=SCORE_GROUPS, readonly=True)
+
+    @api.model
+    def _crm_pool_tier_sql(self):
+        # the tier is the pool's company's (a customer is shared between companies)
+        return SQL(
+            "(SELECT value.customer_tier FROM crm_customer_value value "
+            "WHERE value.partner_id = t.id AND value.company_id = t.company_id)")
 
     @api.model
     def _crm_server_fields(self):

@@ -3,7 +3,7 @@ from unittest.mock import patch
 
 from odoo import Command, api
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, TransactionCase, tagged
 
 from odoo.addons.crm_core.tests.common import RpcMixin
 
@@ -327,3 +327,33 @@ class TestRunBesideUsers(CrmAnalyticsCommon):
             run_env.flush_all()
             run_cr.rollback()
             user_cr.rollback()
+
+
+@tagged("post_install", "-at_install")
+class TestPoolRulesReadTheCompanysTier(TransactionCase):
+    """A customer pool's rule for one tier reads the customer's tier in the pool's
+    company (a customer is shared between companies)."""
+
+    def test_tier_rule_per_company(self):
+        env = self.env
+        other = env["res.company"].create({"name": "Tier Co B"})
+        seller = env["res.users"].create({
+            "name": "Tier Seller", "login": "tier_seller",
+            "groups_id": [(6, 0, env.ref("sales_team.group_sale_salesman").ids)]})
+        pool = env["crm.customer.pool"].create({
+            "name": "Tier Pool", "user_ids": [(6, 0, seller.ids)],
+            "rule_ids": [(0, 0, {"kind": "no_followup", "days": 30}),
+                         (0, 0, {"kind": "no_followup", "days": 10,
+                                 "customer_tier": "small"})],
+        })
+        customer = env["res.partner"].create({"name": "Shared", "user_id": seller.id})
+        today = env.company._crm_today()
+        self.assertEqual(customer.crm_pool_id, pool)
+        self.assertEqual(customer.crm_recall_date, today + timedelta(days=30))
+        # small in the other company: not this pool's business
+        env["crm.customer.value"]._set_manual(customer, other, "customer_tier", "small")
+        env["res.partner"]._crm_refresh_recall(partner_ids=customer.ids)
+        self.assertEqual(customer.crm_recall_date, today + timedelta(days=30))
+        # small in the pool's company, set by a manager on the customer
+        customer.with_company(env.company).customer_tier = "small"
+        self.assertEqual(customer.crm_recall_date, today + timedelta(days=10))

@@ -350,6 +350,7 @@ class CrmCall(models.Model):
                 vals.update(dnc_violation=True, dnc_code=code)
         calls = super().create(vals_list)
         calls.filtered("dnc_violation")._crm_warn_dnc_violation()
+        calls._crm_touch_followups()
         return calls
 
     def write(self, vals):
@@ -366,7 +367,16 @@ class CrmCall(models.Model):
             reason = next(filter(None, reasons), False)
             if reason:
                 raise UserError(self.env._("Not dialled: %(reason)s", reason=reason))
-        return super().write(vals)
+        res = super().write(vals)
+        if {"state", "partner_id"} & set(vals):
+            self._crm_touch_followups()
+        return res
+
+    def _crm_touch_followups(self):
+        """A call handled with a customer is a follow-up of that customer."""
+        Partner = self.env["res.partner"].sudo()
+        for call in self.filtered(lambda call: call.state == "done" and call.partner_id):
+            Partner._crm_touch_followup(call.partner_id.ids, call.date_end)
 
     @api.model
     def _crm_do_not_call_reasons(self, items):

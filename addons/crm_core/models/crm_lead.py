@@ -3,6 +3,9 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import format_amount
 
+# what the recall rules of the customer pools read of an opportunity
+RECALL_LEAD_FIELDS = frozenset(("partner_id", "stage_id", "active", "type", "probability"))
+
 
 class CrmLead(models.Model):
     _name = "crm.lead"
@@ -99,13 +102,27 @@ class CrmLead(models.Model):
     def create(self, vals_list):
         leads = super().create(vals_list)
         leads._notify_big_deals()
+        leads._crm_refresh_customers_recall()
         return leads
 
     def write(self, vals):
+        partners = self.partner_id if "partner_id" in vals else self.env["res.partner"]
         res = super().write(vals)
         if not self.env.context.get("crm_core_big_deal_notifying"):
             self._notify_big_deals()
+        if RECALL_LEAD_FIELDS & set(vals):
+            self._crm_refresh_customers_recall(partners)
         return res
+
+    def _crm_refresh_customers_recall(self, partners=None):
+        """An opportunity opened, won, lost or moved: its customer's day of recall
+        follows (the rules on open opportunities and won deals read them)."""
+        customers = (self.partner_id | (partners or self.env["res.partner"])).sudo()
+        customers = customers.commercial_partner_id.filtered("crm_recall_date") | \
+            customers.commercial_partner_id.filtered(
+                lambda p: p.crm_pool_id and p.user_id)
+        if customers:
+            self.env["res.partner"].sudo()._crm_refresh_recall(partner_ids=customers.ids)
 
     def _notify_big_deals(self):
         """Give the team leader one activity per big deal, the first time it is one."""

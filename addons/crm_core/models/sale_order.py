@@ -97,6 +97,8 @@ class SaleOrder(models.Model):
     def _action_confirm(self):
         res = super()._action_confirm()
         self._set_customer_since()
+        # a confirmed order is a follow-up of the customer
+        self.env["res.partner"].sudo()._crm_touch_followup(self.partner_id.ids)
         return res
 
     def _action_cancel(self):

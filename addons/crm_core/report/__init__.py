@@ -3,4 +3,5 @@ from . import (
     crm_competitor_report,
     crm_report_rates_mixin,
     crm_sales_forecast_report,
+    crm_todo,
 )

@@ -12,3 +12,4 @@ from . import test_company_timezone
 from . import test_collection_plan
 from . import test_collection_concurrency
 from . import test_expenses
+from . import test_customer_pool

@@ -1,1 +1,2 @@
 from . import crm_complaint_satisfaction_report
+from . import crm_todo

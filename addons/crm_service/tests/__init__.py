@@ -13,3 +13,4 @@ from . import test_security
 from . import test_portal_tour
 from . import test_complaint_screens
 from . import test_readonly
+from . import test_todo
