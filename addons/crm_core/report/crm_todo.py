@@ -1,14 +1,16 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+# in the order the grouped list shows them (the codes' alphabetical order); crm_service
+# adds its own
 TODO_CATEGORIES = [
     ("activity_overdue", "Overdue Activities"),
     ("activity_today", "Today's Activities"),
-    ("opportunity_today", "Opportunities to Close"),
-    ("recall_soon", "Customers about to Be Recalled"),
-    ("new_customer", "New Customers Assigned to Me"),
-    ("instalment_overdue", "Overdue Instalments"),
+    ("customer_new", "New Customers Assigned to Me"),
+    ("customer_recall", "Customers about to Be Recalled"),
     ("instalment_due", "Instalments Due"),
+    ("instalment_overdue", "Overdue Instalments"),
+    ("opportunity_close", "Opportunities to Close"),
 ]
 # customers assigned within these days are new; customers recalled within these are soon
 NEW_CUSTOMER_DAYS = 7
@@ -30,6 +32,7 @@ class CrmTodo(models.Model):
     _depends = {
         "mail.activity": ["active", "date_deadline", "res_model", "res_id", "res_name",
                           "summary", "user_id"],
+        "res.users": ["company_id"],
         "crm.lead": ["active", "type", "stage_id", "user_id", "date_deadline", "name",
                      "partner_id", "expected_revenue", "company_id"],
         "res.partner": ["user_id", "crm_pool_id", "crm_recall_date", "name"],
@@ -49,7 +52,8 @@ class CrmTodo(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    amount = fields.Monetary(readonly=True, currency_field="currency_id")
+    # amounts of several currencies: shown on each row, never summed
+    amount = fields.Monetary(readonly=True, currency_field="currency_id", aggregator=None)
     currency_id = fields.Many2one("res.currency", readonly=True)
     is_late = fields.Boolean(string="Late", readonly=True)
 
@@ -88,7 +92,16 @@ class CrmTodo(models.Model):
             "date": SQL("act.date_deadline"), "model": SQL("act.res_model"),
             "res_id": SQL("act.res_id"), "user": SQL("act.user_id"),
             "company": SQL("users.company_id"),
+            "partner": SQL("CASE act.res_model WHEN 'res.partner' THEN act.res_id "
+                           "WHEN 'crm.lead' THEN act_lead.partner_id "
+                           "WHEN 'sale.order' THEN act_order.partner_id END"),
         }
+        activities = SQL(
+            "mail_activity act JOIN res_users users ON users.id = act.user_id "
+            "LEFT JOIN crm_lead act_lead ON act.res_model = 'crm.lead' "
+            "AND act_lead.id = act.res_id "
+            "LEFT JOIN sale_order act_order ON act.res_model = 'sale.order' "
+            "AND act_order.id = act.res_id")
         today_plan = self._crm_today_sql(SQL("plan.company_id"))
         instalment = {
             "id": SQL("plan.id"), "name": SQL("so.name"), "date": SQL("plan.date_planned"),
@@ -101,13 +114,12 @@ class CrmTodo(models.Model):
         today_partner = self._crm_today_sql(SQL("pool.company_id"))
         return [
             SQL(
-                "SELECT %s FROM mail_activity act JOIN res_users users ON users.id = act.user_id "
-                "WHERE act.active AND act.date_deadline < %s",
-                self._crm_row("activity_overdue", **activity, late=SQL("TRUE")), today_user),
+                "SELECT %s FROM %s WHERE act.active AND act.date_deadline < %s",
+                self._crm_row("activity_overdue", **activity, late=SQL("TRUE")), activities,
+                today_user),
             SQL(
-                "SELECT %s FROM mail_activity act JOIN res_users users ON users.id = act.user_id "
-                "WHERE act.active AND act.date_deadline = %s",
-                self._crm_row("activity_today", **activity), today_user),
+                "SELECT %s FROM %s WHERE act.active AND act.date_deadline = %s",
+                self._crm_row("activity_today", **activity), activities, today_user),
             SQL(
                 """
                 SELECT %s FROM crm_lead lead
@@ -117,7 +129,7 @@ class CrmTodo(models.Model):
                    AND NOT COALESCE(stage.is_won, FALSE) AND lead.date_deadline <= %s
                 """,
                 self._crm_row(
-                    "opportunity_today", id=SQL("lead.id"), name=SQL("lead.name"),
+                    "opportunity_close", id=SQL("lead.id"), name=SQL("lead.name"),
                     date=SQL("lead.date_deadline"), model=SQL("'crm.lead'"),
                     res_id=SQL("lead.id"), partner=SQL("lead.partner_id"),
                     user=SQL("lead.user_id"), company=SQL("lead.company_id"),
@@ -133,7 +145,7 @@ class CrmTodo(models.Model):
                    AND partner.crm_recall_date <= %s + %s
                 """,
                 self._crm_row(
-                    "recall_soon", id=SQL("partner.id"), name=SQL("partner.name"),
+                    "customer_recall", id=SQL("partner.id"), name=SQL("partner.name"),
                     date=SQL("partner.crm_recall_date"), model=SQL("'res.partner'"),
                     res_id=SQL("partner.id"), partner=SQL("partner.id"),
                     user=SQL("partner.user_id"), company=SQL("pool.company_id"),
@@ -151,7 +163,7 @@ class CrmTodo(models.Model):
                                      WHERE last.partner_id = change.partner_id)
                 """,
                 self._crm_row(
-                    "new_customer", id=SQL("change.id"), name=SQL("partner.name"),
+                    "customer_new", id=SQL("change.id"), name=SQL("partner.name"),
                     date=SQL("change.date::date"), model=SQL("'res.partner'"),
                     res_id=SQL("partner.id"), partner=SQL("partner.id"),
                     user=SQL("change.new_user_id"), company=SQL("change.company_id")),

@@ -192,6 +192,26 @@ class TestCustomerPool(CustomerPoolCase):
         self.assertIn("Pool Customer", activity.note)
         self.assertIn("Second", activity.note)
 
+    def test_recall_job_queries_do_not_grow_with_the_customers_due(self):
+        def queries_to_recall(count):
+            partners = self.env["res.partner"].create([
+                {"name": f"Due {count}-{index}", "user_id": self.alice.id}
+                for index in range(count)])
+            self.env.cr.execute(SQL(
+                "UPDATE res_partner SET crm_owner_date = now() - INTERVAL '40 days' "
+                "WHERE id = ANY(%s)", partners.ids))
+            self.env["res.partner"]._crm_refresh_recall(partner_ids=partners.ids)
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self._run_job()
+            self.env.flush_all()
+            self.assertFalse(partners.user_id)
+            return self.env.cr.sql_log_count - before
+
+        counts = [queries_to_recall(count) for count in (2, 20, 60)]
+        self.assertEqual(len(set(counts)), 1, counts)
+
 
 class TestClaims(CustomerPoolCase):
 
@@ -341,13 +361,16 @@ class TestMyDay(CustomerPoolCase):
         self._age(self.customer, 28, 28)
         rows = self._rows(self.alice)
         self.assertIn(("activity_overdue", "res.partner", self.customer.id), rows)
+        lead_activity = self.env["crm.todo"].with_user(self.alice).search(
+            [("category", "=", "activity_overdue")])
+        self.assertEqual(lead_activity.partner_id, self.customer)
         self.assertIn(("activity_today", "res.partner", self.customer.id), rows)
         self.assertEqual(
             len([row for row in rows if row[0].startswith("activity")]), 2,
             "the activity of next week is not today's")
-        self.assertIn(("opportunity_today", "crm.lead", lead.id), rows)
-        self.assertIn(("recall_soon", "res.partner", self.customer.id), rows)
-        self.assertIn(("new_customer", "res.partner", self.customer.id), rows)
+        self.assertIn(("opportunity_close", "crm.lead", lead.id), rows)
+        self.assertIn(("customer_recall", "res.partner", self.customer.id), rows)
+        self.assertIn(("customer_new", "res.partner", self.customer.id), rows)
         self.assertTrue(late and due)
         # a colleague's day is not mine
         self.assertFalse(self._rows(self.bob))
@@ -357,7 +380,7 @@ class TestMyDay(CustomerPoolCase):
             "name": "Closing today", "type": "opportunity", "user_id": self.alice.id,
             "date_deadline": self.today})
         row = self.env["crm.todo"].with_user(self.alice).search(
-            [("category", "=", "opportunity_today"), ("res_id", "=", lead.id)])
+            [("category", "=", "opportunity_close"), ("res_id", "=", lead.id)])
         action = row.action_open()
         self.assertEqual((action["res_model"], action["res_id"]), ("crm.lead", lead.id))
 
@@ -366,4 +389,4 @@ class TestMyDay(CustomerPoolCase):
         self._run_job()
         rows = self._rows(self.alice)
         self.assertFalse([row for row in rows if row[2] == self.customer.id
-                          and row[0] in ("recall_soon", "new_customer")])
+                          and row[0] in ("customer_recall", "customer_new")])
