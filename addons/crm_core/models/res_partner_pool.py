@@ -118,7 +118,8 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         partners = super().create(vals_list)
-        owned = partners.sudo().filtered(lambda p: p.user_id and not p.parent_id)
+        owned = partners.sudo().filtered(
+            lambda p: p.user_id and not p.parent_id and not p.user_ids)
         if owned:
             now = fields.Datetime.now()
             rows = []
@@ -190,7 +191,7 @@ class ResPartner(models.Model):
             pool = partner.crm_pool_id
             if new_user:
                 values["crm_locked"] = False
-                if not pool:
+                if not pool and not partner.user_ids:
                     pool = partner._crm_home_pool(new_user)
                     values["crm_pool_id"] = pool.id
             else:
@@ -217,7 +218,7 @@ class ResPartner(models.Model):
     @api.model
     def _crm_attach_owned_to_pools(self, pools):
         """Owned customers of the members of ``pools`` without a pool of their own
-        come under the first of them."""
+        come under the first of them (the users' own contacts are no customers)."""
         for pool in pools.sudo().filtered("active"):
             members = pool._crm_member_users()
             if not members:
@@ -227,6 +228,8 @@ class ResPartner(models.Model):
                 UPDATE res_partner SET crm_pool_id = %(pool)s
                  WHERE crm_pool_id IS NULL AND parent_id IS NULL
                    AND user_id IN %(users)s
+                   AND NOT EXISTS (SELECT 1 FROM res_users colleague
+                                    WHERE colleague.partner_id = res_partner.id)
                    AND (company_id IS NULL OR company_id = %(company)s)
                 """,
                 pool=pool.id, users=tuple(members.ids), company=pool.company_id.id,

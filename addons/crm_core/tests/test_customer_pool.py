@@ -2,10 +2,10 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
-from .common import CrmSuiteCase
+from .common import CrmSuiteCase, RpcMixin
 
 
 @tagged("post_install", "-at_install")
@@ -390,3 +390,33 @@ class TestMyDay(CustomerPoolCase):
         rows = self._rows(self.alice)
         self.assertFalse([row for row in rows if row[2] == self.customer.id
                           and row[0] in ("customer_recall", "customer_new")])
+
+
+@tagged("post_install", "-at_install")
+class TestPoolCustomerAccess(CustomerPoolCase, HttpCase, RpcMixin):
+    """A salesperson reads their own customers and those waiting in their pools, not
+    a colleague's customer under a pool: in the ORM and over JSON-RPC."""
+
+    def test_colleagues_customer_is_refused(self):
+        contact = self.env["res.partner"].create(
+            {"name": "Pool Contact", "parent_id": self.customer.id})
+        Partner = self.env["res.partner"]
+        self.assertTrue(self.customer.with_user(self.alice).read(["crm_recall_date"]))
+        for record in (self.customer, contact):
+            with self.assertRaises(AccessError):
+                record.with_user(self.bob).read(["name"])
+        self.assertNotIn(self.customer, Partner.with_user(self.bob).search(
+            [("name", "ilike", "Pool Customer")]))
+        self.assertRpcRefused(AccessError, "pool_bob", "res.partner", "read",
+                              [self.customer.id], ["crm_last_followup_date"])
+        self.assertRpcRefused(AccessError, "pool_bob", "res.partner", "write",
+                              [self.customer.id], {"phone": "+86 21 0000 0000"})
+        # the manager reads everything
+        self.assertTrue(self.customer.with_user(self.manager).read(["name"]))
+        # once recalled, it waits in the pool: the members read it
+        self._age(self.customer, 40, 35)
+        self._run_job()
+        rows = self.rpc_result("pool_bob", "res.partner", "read", [self.customer.id],
+                               ["name", "customer_tier", "crm_last_followup_date",
+                                "crm_pool_reason"])
+        self.assertEqual(rows[0]["crm_pool_reason"], "recall")

@@ -144,3 +144,60 @@ class TestPaymentPlanTour(HttpCase):
         ).create({"amount": 500.0})._create_payments()
         self.assertEqual(plans.mapped("state"), ["collected", "partial"])
         self.assertEqual(order.crm_amount_outstanding, 500.0)
+
+
+class PoolTourMixin:
+    """A customer recalled to a pool the tour's salesperson is a member of."""
+
+    def _pool_customer(self, lang):
+        self.env["res.lang"]._activate_lang(lang)
+        if lang != "en_US":
+            self.env["ir.module.module"].search(
+                [("name", "=", "crm_core")])._update_translations([lang])
+        seller = new_test_user(self.env, login=f"tour_pool_{lang}", name=f"Tour Pool {lang}",
+                               groups="sales_team.group_sale_salesman", lang=lang)
+        seller.tour_enabled = False
+        former = new_test_user(self.env, login=f"tour_pool_former_{lang}",
+                               groups="sales_team.group_sale_salesman")
+        pool = self.env["crm.customer.pool"].create({
+            "name": "Tour Pool", "user_ids": [(6, 0, (seller | former).ids)],
+            "rule_ids": [(0, 0, {"kind": "no_followup", "days": 30})]})
+        customer = self.env["res.partner"].create(
+            {"name": "Tour Pool Customer Vega", "is_company": True, "user_id": former.id})
+        self.env.cr.execute(
+            "UPDATE res_partner SET crm_owner_date = now() - INTERVAL '40 days' WHERE id = %s",
+            [customer.id])
+        customer._crm_refresh_recall(partner_ids=customer.ids)
+        self.env["res.partner"]._cron_recall_customers()
+        customer.invalidate_recordset()
+        self.assertEqual(customer.crm_pool_id, pool)
+        self.assertTrue(customer.crm_in_pool)
+        return seller, customer
+
+    def _assert_claimed(self, seller, customer):
+        customer.invalidate_recordset()
+        self.assertEqual(customer.user_id, seller)
+        self.assertEqual(customer.crm_owner_change_ids[0].reason, "claim")
+        self.assertEqual(customer.crm_owner_change_ids[0].changed_by_id, seller)
+
+
+@tagged("post_install", "-at_install")
+class TestPoolTour(PoolTourMixin, CrmCoreTourCommon):
+
+    def test_claim_and_find_in_my_day(self):
+        seller, customer = self._pool_customer("en_US")
+        self.start_tour("/odoo/action-crm_core.res_partner_action_customer_pool",
+                        "crm_core_pool_claim_tour", login=seller.login)
+        self._assert_claimed(seller, customer)
+
+
+@tagged("post_install", "-at_install")
+class TestPoolTourMobile(PoolTourMixin, CrmCoreTourCommon):
+    browser_size = "390x844"
+    touch_enabled = True
+
+    def test_claim_on_a_phone_in_chinese(self):
+        seller, customer = self._pool_customer("zh_CN")
+        self.start_tour("/odoo/action-crm_core.res_partner_action_customer_pool",
+                        "crm_core_pool_claim_mobile_tour", login=seller.login)
+        self._assert_claimed(seller, customer)

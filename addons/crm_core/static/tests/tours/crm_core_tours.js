@@ -319,3 +319,88 @@ registry.category("web_tour.tours").add("crm_core_payment_plan_tour", {
         },
     ],
 });
+
+const POOL_CUSTOMER = "Tour Pool Customer Vega";
+
+/**
+ * A salesperson claims a customer waiting in their pool (公海), finds it among the new
+ * customers of their day (待办) and opens it from there. The test opens the pool.
+ */
+registry.category("web_tour.tours").add("crm_core_pool_claim_tour", {
+    steps: () => [
+        {
+            content: "The customer waits in the pool, recalled from its former salesperson",
+            trigger: `.o_list_view .o_data_row:contains(${POOL_CUSTOMER}) .o_data_cell[name=crm_pool_reason]:contains(Recalled to the pool)`,
+        },
+        {
+            content: "Claim it",
+            trigger: `.o_list_view .o_data_row:contains(${POOL_CUSTOMER}) button[name=action_claim]`,
+            run: "click",
+        },
+        {
+            content: "It is no longer in the pool",
+            trigger: `.o_list_view:not(:has(.o_data_row:contains(${POOL_CUSTOMER})))`,
+        },
+        {
+            content: "Open My Day",
+            trigger: "body",
+            run: "goToUrl /odoo/action-crm_core.crm_todo_action",
+        },
+        {
+            content: "The customer is among the new customers assigned to me",
+            trigger: `.o_list_view .o_group_header:contains(New Customers Assigned to Me) ~ .o_data_row:contains(${POOL_CUSTOMER})`,
+        },
+        {
+            content: "Open it",
+            trigger: `.o_list_view .o_data_row:contains(${POOL_CUSTOMER}) .o_data_cell[name=name]`,
+            run: "click",
+        },
+        {
+            content: "Its form: mine now, to release or lock",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_lock]",
+        },
+        {
+            content: "Its last follow-up and the day it will be recalled are on its profile",
+            trigger: ".o_form_view .o_notebook a.nav-link[name=crm_customer_profile]",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name=crm_recall_date]",
+        },
+    ],
+});
+
+/**
+ * The same on a phone, in Chinese: the pool and the day are cards.
+ */
+registry.category("web_tour.tours").add("crm_core_pool_claim_mobile_tour", {
+    steps: () => [
+        {
+            content: "The customer's card in the pool says why it came back",
+            trigger: `body.o_touch_device .o_kanban_record:contains(${POOL_CUSTOMER}):contains(收回公海)`,
+        },
+        {
+            content: "Claim it (领取)",
+            trigger: `.o_kanban_record:contains(${POOL_CUSTOMER}) button[name=action_claim]:contains(领取)`,
+            run: "click",
+        },
+        {
+            content: "Its card leaves the pool",
+            trigger: `.o_kanban_view:not(:has(.o_kanban_record:contains(${POOL_CUSTOMER})))`,
+        },
+        {
+            content: "Open My Day (今日待办)",
+            trigger: "body",
+            run: "goToUrl /odoo/action-crm_core.crm_todo_action",
+        },
+        {
+            content: "Its card is in the column of new customers",
+            trigger: `.o_kanban_group:has(.o_column_title:contains(新分配给我的客户)) .o_kanban_record:contains(${POOL_CUSTOMER})`,
+            run: "click",
+        },
+        {
+            content: "Its form opens",
+            trigger: `.o_form_view .o_field_widget[name=name] input:value(${POOL_CUSTOMER})`,
+        },
+    ],
+});
