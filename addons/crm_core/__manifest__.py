@@ -24,6 +24,7 @@
         "views/hr_expense_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/crm_lead_lost_views.xml",
+        "wizard/crm_customer_pool_assign_views.xml",
         "report/crm_competitor_report_views.xml",
         "report/crm_sales_forecast_report_views.xml",
         "report/crm_collection_report_views.xml",

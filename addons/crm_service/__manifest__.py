@@ -2,7 +2,7 @@
     "name": "CRM Service: Complaints, SLA and Customer Satisfaction",
     "summary": "Complaints and after-sales service with SLA in working time, escalation, "
     "knowledge base, email and portal intake and satisfaction surveys",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Services/Customer Service",
     "license": "LGPL-3",
     "author": "CRM Suite",
@@ -10,6 +10,7 @@
     "development_status": "Production/Stable",
     "maintainers": ["crm-suite"],
     "depends": ["crm_core", "survey", "portal", "resource", "mail"],
+    "external_dependencies": {"python": ["jieba"]},
     "data": [
         "security/crm_service_security.xml",
         "security/ir.model.access.csv",

@@ -10,6 +10,7 @@ OUTCOME_ACTIONS = [
 
 class CrmCallOutcome(models.Model):
     _name = "crm.call.outcome"
+    _inherit = ["crm.protected.fields.mixin"]
     _description = "Call Outcome"
     _order = "sequence, id"
 

@@ -21,7 +21,7 @@ OVERFLOW_ACTIONS = [
 class CrmCallQueue(models.Model):
     _name = "crm.call.queue"
     _description = "Call Queue"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "crm.protected.fields.mixin"]
     _order = "sequence, id"
     _check_company_auto = True
 

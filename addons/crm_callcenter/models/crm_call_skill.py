@@ -3,6 +3,7 @@ from odoo import fields, models
 
 class CrmCallSkill(models.Model):
     _name = "crm.call.skill"
+    _inherit = ["crm.protected.fields.mixin"]
     _description = "Call Center Skill"
     _order = "name"
 

@@ -3,6 +3,7 @@ from odoo import api, fields, models
 
 class CrmIvrMenu(models.Model):
     _name = "crm.ivr.menu"
+    _inherit = ["crm.protected.fields.mixin"]
     _description = "IVR Menu"
     _order = "sequence, id"
     _check_company_auto = True

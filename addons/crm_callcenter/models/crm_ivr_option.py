@@ -17,6 +17,7 @@ DIGITS = "0123456789*#"
 
 class CrmIvrOption(models.Model):
     _name = "crm.ivr.option"
+    _inherit = ["crm.protected.fields.mixin"]
     _description = "IVR Option"
     _order = "menu_id, digit"
     _check_company_auto = True

@@ -173,6 +173,7 @@ class CrmCustomerPoolRule(models.Model):
     kind for that tier)."""
 
     _name = "crm.customer.pool.rule"
+    _inherit = ["crm.protected.fields.mixin"]
     _description = "Customer Pool Recall Rule"
     _order = "pool_id, sequence, id"
 

@@ -1,4 +1,5 @@
 import math
+import re
 
 from odoo import api, models
 from odoo.exceptions import AccessError, ValidationError
@@ -8,6 +9,10 @@ from odoo.exceptions import AccessError, ValidationError
 INTEGER_LIMIT = 2**31 - 1
 FLOAT_LIMIT = 1e15
 NUMBER_TYPES = ("integer", "float", "monetary")
+TEXT_TYPES = ("char", "text", "html")
+# control characters no text of the suite holds (tab, line feed and carriage return
+# are text): PostgreSQL refuses NUL, and the others are invisible mistakes or attacks
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SUITE_MODULES = frozenset(
     ("crm_core", "crm_service", "crm_marketing", "crm_callcenter", "crm_analytics")
 )
@@ -57,10 +62,20 @@ class CrmProtectedFieldsMixin(models.AbstractModel):
             if field.type in NUMBER_TYPES and SUITE_MODULES.intersection(field._modules or ())
         ]
 
+    @api.model
+    def _crm_text_fields(self):
+        """Names of the text fields checked for control characters: the suite's own."""
+        return [
+            name for name, field in self._fields.items()
+            if field.type in TEXT_TYPES and field.store
+            and SUITE_MODULES.intersection(field._modules or ())
+        ]
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             self._crm_check_numbers(vals)
+            self._crm_check_texts(vals)
         if not self.env.su:
             self._crm_check_protected(self._crm_set_fields(vals_list))
         return super().create(self._crm_add_server_values(vals_list))
@@ -76,9 +91,25 @@ class CrmProtectedFieldsMixin(models.AbstractModel):
 
     def write(self, vals):
         self._crm_check_numbers(vals)
+        self._crm_check_texts(vals)
         if not self.env.su:
             self._crm_check_protected(self._crm_changed_fields(vals))
         return super().write(vals)
+
+    def copy_data(self, default=None):
+        """A copy measures anew what the server measures, and takes the values only
+        managers set only when a manager copies: those fields are left out of the
+        copied values (their defaults and computations apply), unless ``default``
+        names them, which the checks of ``create`` then judge."""
+        vals_list = super().copy_data(default=default)
+        left_out = set(self._crm_server_fields())
+        if not self.env.su and not self.env.user.has_group(self._crm_manager_group()):
+            left_out |= set(self._crm_manager_fields())
+        left_out -= set(default or ())
+        for vals in vals_list:
+            for name in left_out.intersection(vals):
+                del vals[name]
+        return vals_list
 
     def _crm_set_fields(self, vals_list):
         """Names of protected fields that ``vals_list`` sets to other than their default."""
@@ -177,6 +208,23 @@ class CrmProtectedFieldsMixin(models.AbstractModel):
                     "%(value)s is out of range for %(field)s (at most %(limit)s).",
                     value=value, field=self._crm_field_labels([name]), limit=bound,
                 ))
+
+    def _crm_check_texts(self, vals):
+        """Texts without control characters (NUL and the like), refused with the
+        field's name and the character, before the database sees them."""
+        for name in set(self._crm_text_fields()).intersection(vals):
+            value = vals[name]
+            texts = value.values() if isinstance(value, dict) else [value]
+            for text in texts:
+                match = isinstance(text, str) and CONTROL_CHARACTERS.search(text)
+                if match:
+                    code = f"{ord(match.group()):04X}"
+                    raise ValidationError(self.env._(
+                        "%(field)s contains a control character (U+%(code)s), which no "
+                        "text may hold: remove it and try again.",
+                        field=self._crm_field_labels([name]),
+                        code=code,
+                    ))
 
     def _crm_field_labels(self, names):
         return ", ".join(sorted(

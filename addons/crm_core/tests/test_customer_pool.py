@@ -420,3 +420,58 @@ class TestPoolCustomerAccess(CustomerPoolCase, HttpCase, RpcMixin):
                                ["name", "customer_tier", "crm_last_followup_date",
                                 "crm_pool_reason"])
         self.assertEqual(rows[0]["crm_pool_reason"], "recall")
+
+    def test_claims_refused_over_rpc(self):
+        self._age(self.customer, 40, 35)
+        self._run_job()
+        self.pool.write({"max_owned": 1, "cooldown_days": 7})
+        # not a member
+        self.assertRpcRefused(AccessError, "pool_carol", "res.partner", "action_claim",
+                              [self.customer.id])
+        # in cooldown: Alice lost it today
+        error = self.assertRpcRefused(UserError, "pool_alice", "res.partner",
+                                      "action_claim", [self.customer.id])
+        self.assertIn("claim it again from", error["message"])
+        # over the cap: Bob owns one already
+        self.env["res.partner"].create({"name": "Bob's", "user_id": self.bob.id})
+        error = self.assertRpcRefused(UserError, "pool_bob", "res.partner", "action_claim",
+                                      [self.customer.id])
+        self.assertIn("its cap is 1", error["message"])
+        self.customer.invalidate_recordset()
+        self.assertFalse(self.customer.user_id)
+        self.assertFalse(self.customer.crm_owner_change_ids.filtered(
+            lambda change: change.reason == "claim"))
+
+
+class TestAssign(CustomerPoolCase):
+    """A pool manager assigns customers to anyone: those waiting in the pool, or a
+    leaving salesperson's to a colleague."""
+
+    def setUp(self):
+        super().setUp()
+        self.pool.manager_ids = self.carol
+
+    def _assign(self, user, partners, to):
+        return self.env["crm.customer.pool.assign"].with_user(user).with_context(
+            active_model="res.partner", active_ids=partners.ids).create(
+            {"user_id": to.id}).action_assign()
+
+    def test_pool_manager_hands_over_a_customer(self):
+        self._assign(self.carol, self.customer, self.bob)
+        self.assertEqual(self.customer.user_id, self.bob)
+        change = self.customer.crm_owner_change_ids[0]
+        self.assertEqual((change.reason, change.old_user_id, change.changed_by_id),
+                         ("assign", self.alice, self.carol))
+
+    def test_only_pool_managers_assign(self):
+        with self.assertRaises(AccessError):
+            self._assign(self.bob, self.customer, self.bob)
+        self.assertEqual(self.customer.user_id, self.alice)
+
+    def test_assignee_works_for_the_pools_company(self):
+        other = self.env["res.company"].create({"name": "Assign Co"})
+        outsider = new_test_user(self.env, "pool_outsider", company_id=other.id,
+                                 company_ids=[(6, 0, other.ids)],
+                                 groups="sales_team.group_sale_salesman")
+        with self.assertRaisesText(UserError, "does not work for"):
+            self._assign(self.carol, self.customer, outsider)

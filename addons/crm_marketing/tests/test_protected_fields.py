@@ -85,3 +85,14 @@ class TestProtectedFieldsOverRpc(RpcMixin, CrmMarketingCommon, HttpCase):
                               {"campaign_id": campaign.id, "amount": 1e16})
         self.assertRpcRefused(ValidationError, login, "crm.loyalty.tier", "write",
                               [self.gold.id], {"discount": 101})
+
+    def test_control_characters_in_a_segment_are_refused(self):
+        login = self.marketer.login
+        for vals in ({"name": "Tea\x00 lovers"}, {"description": "lovers\x00 of tea"}):
+            error = self.assertRpcRefused(ValidationError, login, "crm.segment", "write",
+                                          [self.segment.id], vals)
+            self.assertIn("U+0000", error["message"])
+        self.assertRpcRefused(ValidationError, login, "crm.segment", "create",
+                              {"name": "Bell\x07", "domain": "[]"})
+        self.segment.invalidate_recordset()
+        self.assertEqual(self.segment.name, "Hangzhou tea lovers")

@@ -24,6 +24,9 @@ RESOLUTION_TYPES = [
 ]
 # clocks of agents' machines run a little ahead
 RECEIVED_TOLERANCE_MINUTES = 10
+# how far back anyone records when a new complaint came in (taken down after a weekend);
+# earlier is for service administrators
+RECEIVED_BACKDATE_HOURS = 72
 
 
 class CrmComplaint(models.Model):
@@ -200,6 +203,21 @@ class CrmComplaint(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su and not self.env.user.has_group(self._crm_manager_group()):
+            earliest = fields.Datetime.now() - timedelta(hours=RECEIVED_BACKDATE_HOURS)
+            for vals in vals_list:
+                try:
+                    received = fields.Datetime.to_datetime(vals.get("date_received"))
+                except ValueError:
+                    continue  # the field's own conversion refuses it
+                if received and received < earliest:
+                    raise AccessError(self.env._(
+                        "Only service administrators record a complaint received more "
+                        "than %(hours)s hours ago (%(date)s): its SLA deadlines would "
+                        "have passed on arrival. Ask one, or record it as received now.",
+                        hours=RECEIVED_BACKDATE_HOURS,
+                        date=format_datetime(self.env, received),
+                    ))
         complaints = super().create(vals_list)
         for complaint in complaints:
             if complaint.partner_id:

@@ -3,6 +3,7 @@ from odoo import fields, models
 
 class CrmComplaintCategory(models.Model):
     _name = "crm.complaint.category"
+    _inherit = ["crm.protected.fields.mixin"]
     _description = "Complaint Category"
     _order = "sequence, name"
     _check_company_auto = True

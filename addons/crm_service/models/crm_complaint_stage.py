@@ -4,6 +4,7 @@ from odoo.exceptions import ValidationError
 
 class CrmComplaintStage(models.Model):
     _name = "crm.complaint.stage"
+    _inherit = ["crm.protected.fields.mixin"]
     _description = "Complaint Stage"
     _order = "sequence, id"
 

@@ -1,9 +1,13 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from . import crm_solution_search as search
 
 
 class CrmSolutionTag(models.Model):
     _name = "crm.solution.tag"
+    _inherit = ["crm.protected.fields.mixin"]
     _description = "Solution Tag"
     _order = "name"
 
@@ -44,10 +48,69 @@ class CrmSolution(models.Model):
         string="Complaints", readonly=True,
     )
 
+    search_document = fields.Text(
+        readonly=True, copy=False, groups="base.group_system",
+        help="The words of the title and problem in every language, Chinese cut into "
+        "words: what the full-text search of the suggestions reads.",
+    )
+
     @api.model
     def _crm_server_fields(self):
-        # counted when applied to a complaint, never typed
-        return (*super()._crm_server_fields(), "use_count", "complaint_ids")
+        # counted when applied to a complaint, never typed; the words, derived
+        return (*super()._crm_server_fields(), "use_count", "complaint_ids",
+                "search_document")
+
+    def init(self):
+        res = super().init()
+        # PostgreSQL's English dictionary stems and drops stop words; the Chinese
+        # words are already cut, one per space. A GIN index finds the solutions.
+        self.env.cr.execute(
+            """
+            ALTER TABLE crm_solution ADD COLUMN IF NOT EXISTS search_vector tsvector
+                GENERATED ALWAYS AS (to_tsvector('english', COALESCE(search_document, '')))
+                STORED;
+            CREATE INDEX IF NOT EXISTS crm_solution_search_vector_index
+                ON crm_solution USING gin (search_vector);
+            """
+        )
+        return res
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        solutions = super().create(vals_list)
+        solutions._crm_update_search_document()
+        return solutions
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"name", "problem"} & set(vals):
+            self._crm_update_search_document()
+        return res
+
+    def update_field_translations(self, field_name, translations, source_lang=None):
+        # the translation dialog writes the other languages without ``write``
+        res = super().update_field_translations(field_name, translations,
+                                                source_lang=source_lang)
+        if field_name in ("name", "problem"):
+            self._crm_update_search_document()
+        return res
+
+    def _crm_update_search_document(self):
+        """The words of the title and problem of these solutions, in every language
+        they are written in, for the full-text search."""
+        if not self:
+            return
+        self.flush_recordset(["name", "problem"])
+        self.env.cr.execute(SQL(
+            "SELECT id, name, problem FROM crm_solution WHERE id = ANY(%s)", self.ids))
+        for solution_id, names, problems in self.env.cr.fetchall():
+            texts = [*(names or {}).values(),
+                     *(search.plain(problem) for problem in (problems or {}).values())]
+            document = search.document_words("\n".join(dict.fromkeys(texts)))
+            self.env.cr.execute(SQL(
+                "UPDATE crm_solution SET search_document = %s WHERE id = %s",
+                document, solution_id))
+        self.invalidate_recordset(["search_document"])
 
     def action_apply(self):
         """Apply this solution to the complaint of the context."""

@@ -14,3 +14,5 @@ from . import test_portal_tour
 from . import test_complaint_screens
 from . import test_readonly
 from . import test_todo
+from . import test_control_characters
+from . import test_solution_suggestions

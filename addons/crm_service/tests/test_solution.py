@@ -1,7 +1,7 @@
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from ..models.crm_complaint_solution import _keywords
+from ..models.crm_solution_search import document_words, query_words
 from .common import CrmServiceCommon
 
 
@@ -12,6 +12,8 @@ class TestSolution(CrmServiceCommon):
     def setUpClass(cls):
         super().setUpClass()
         Solution = cls.env["crm.solution"]
+        # the knowledge base of these tests only (not the demo data's)
+        Solution.search([]).write({"is_published": False})
         cls.dent = Solution.create({
             "name": "Dented appliance on delivery",
             "problem": "<p>The fridge or washing machine arrives with a dent.</p>",
@@ -68,6 +70,7 @@ class TestSolutionRanking(CrmServiceCommon):
     def setUpClass(cls):
         super().setUpClass()
         Solution = cls.env["crm.solution"]
+        Solution.search([]).write({"is_published": False})
         cls.fridge_zh, cls.aircon_zh = Solution.create([
             {"name": "冰箱门凹陷", "problem": "<p>客户收到的冰箱门有凹陷 外观受损。</p>",
              "solution": "<p>拍照后换货。</p>"},
@@ -86,10 +89,21 @@ class TestSolutionRanking(CrmServiceCommon):
         complaint = self._complaint(name=name, description=description, category_id=False)
         return complaint.suggested_solution_ids
 
-    def test_keywords_without_stop_words(self):
-        self.assertEqual(_keywords("The fridge and the 客户的冰箱门"), ["fridge", "冰箱", "箱门"])
-        self.assertEqual(_keywords("my door is not dented"), ["door", "dent"], "stems")
-        self.assertEqual(_keywords("我们 你们 是 在 有 一个"), [])
+    def test_chinese_is_cut_into_words(self):
+        # a solution's words: jieba's, the shorter ones of a long word too
+        self.assertEqual(document_words("洗碗机门关不上").split(),
+                         ["洗碗", "洗碗机", "门", "关不上"])
+        self.assertEqual(document_words("The fridge"), "The fridge", "no Chinese, as is")
+        # a complaint's: its keywords, without the words that say nothing
+        words = query_words("客户说冰箱门凹陷了 我们很着急").split()
+        self.assertIn("冰箱", words)
+        self.assertIn("凹陷", words)
+        self.assertNotIn("我们", words)
+        # English is left to PostgreSQL's dictionary (stems, stop words)
+        self.env.cr.execute("SELECT tsvector_to_array(to_tsvector('english', %s))",
+                            [query_words("my door is not dented")])
+        lexemes = self.env.cr.fetchone()[0]
+        self.assertEqual(sorted(lexemes), ["dent", "door"])
 
     def test_chinese_fridge_is_not_an_air_conditioner(self):
         suggested = self._suggested("冰箱门凹陷", "<p>客户说冰箱门凹陷了 我们很着急。</p>")
@@ -113,9 +127,10 @@ class TestSolutionRanking(CrmServiceCommon):
         scratch = Solution.create({
             "name": "Scratched side panel", "problem": "<p>A scratch on the panel.</p>",
         })
-        suggested = self._suggested("Scratch found at delivery")
-        self.assertEqual(suggested[:1], scratch, "rare beats common, however used")
-        self.assertTrue(set(suggested[1:].ids) <= set(common.ids))
+        suggested = self._suggested("Scratch found on the side panel at delivery")
+        self.assertEqual(suggested, scratch, "rare beats common, however used; and one "
+                         "common word shared is no reason to suggest a solution")
+        self.assertTrue(common)
 
     def test_category_counts_as_a_term(self):
         Solution = self.env["crm.solution"]
@@ -124,22 +139,28 @@ class TestSolutionRanking(CrmServiceCommon):
             "problem": "<p>Book the carrier's inspection.</p>",
         })
         complaint = self._complaint(name="Fridge door dented")
-        self.assertIn(same_category, complaint.suggested_solution_ids, "by its category only")
-        self.assertEqual(complaint.suggested_solution_ids[:1], self.fridge_en,
-                         "three matching words beat the category")
+        self.assertNotIn(same_category, complaint.suggested_solution_ids,
+                         "its category alone is no reason")
+        self.assertEqual(complaint.suggested_solution_ids[:1], self.fridge_en)
+        # between two solutions matching alike, the complaint's category comes first
+        twin = Solution.create({
+            "name": "Fridge door dented", "category_id": self.category.id,
+            "problem": "<p>The fridge door has a dent.</p>"})
+        complaint.invalidate_recordset(["suggested_solution_ids"])
+        self.assertEqual(complaint.suggested_solution_ids[:2], twin | self.fridge_en)
 
     def test_dialog_keeps_the_order_of_the_banner(self):
         Solution = self.env["crm.solution"]
         # the default order of solutions (most used first) would put them otherwise
         lid, shelf = Solution.create([
-            {"name": "Fridge lid broken", "use_count": 99},
+            {"name": "Fridge door lid broken", "use_count": 99},
             {"name": "Dented fridge shelf", "use_count": 50},
         ])
         complaint = self._complaint(name="Fridge door dented", category_id=False)
         suggested = complaint.suggested_solution_ids
-        self.assertEqual(suggested.ids, (self.fridge_en | shelf | lid).ids,
-                         "3, 2 and 1 words in common")
-        self.assertNotEqual(suggested.ids, Solution.search([("id", "in", suggested.ids)]).ids)
+        # by score, then the most used: not the knowledge base's default order (most
+        # used first), which the dialog must not fall back to
+        self.assertEqual(suggested.ids, [self.fridge_en.id, lid.id, shelf.id])
         action = complaint.action_apply_solution()
         dialog = Solution.with_context(**action["context"]).search_fetch(action["domain"], ["name"])
         self.assertEqual(dialog.ids, suggested.ids, "the list opens in the banner's order")
