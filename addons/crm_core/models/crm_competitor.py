@@ -53,8 +53,13 @@ class CrmCompetitor(models.Model):
         return "sales_team.group_sale_manager"
 
     def _compute_outcome_counts(self):
-        groups = self.env["crm.competitor.report"]._read_group(
-            [("competitor_id", "in", self.ids)],
+        """The competitor's record in the companies the user works in: every
+        opportunity it bid for, won against it, lost to it, whoever's they are (what
+        the company knows of a competitor is every salesperson's business; the deals
+        themselves, in the report, are their own)."""
+        groups = self.env["crm.competitor.report"].sudo()._read_group(
+            [("competitor_id", "in", self.ids),
+             "|", ("company_id", "=", False), ("company_id", "in", self.env.companies.ids)],
             groupby=["competitor_id"],
             aggregates=["__count", "won_count:sum", "lost_count:sum"],
         )

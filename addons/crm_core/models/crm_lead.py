@@ -134,19 +134,22 @@ class CrmLead(models.Model):
         )
         for lead in leads:
             leader = lead.team_id.user_id
+            # written in the team leader's language, amounts with their currency
+            local = lead.with_context(lang=leader.lang or self.env.lang)
+            env = local.env
             lead.activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=leader.id,
-                summary=self.env._("Big deal: %(name)s", name=lead.name),
+                summary=env._("Big deal: %(name)s", name=lead.name),
                 note=Markup("<p>%s</p>")
-                % self.env._(
+                % env._(
                     "Expected revenue %(amount)s reaches the big deal threshold "
                     "%(threshold)s of team %(team)s.",
-                    amount=format_amount(self.env, lead.expected_revenue, lead.company_currency),
+                    amount=format_amount(env, lead.expected_revenue, lead.company_currency),
                     threshold=format_amount(
-                        self.env, lead.team_id.big_deal_threshold, lead.company_currency
+                        env, lead.team_id.big_deal_threshold, lead.company_currency
                     ),
-                    team=lead.team_id.name,
+                    team=local.team_id.name,
                 ),
             )
         if leads:

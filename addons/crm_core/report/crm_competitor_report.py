@@ -28,9 +28,16 @@ class CrmCompetitorReport(models.Model):
     date = fields.Date(readonly=True, help="Closing date, or creation date while open.")
     outcome = fields.Selection(OUTCOMES, readonly=True)
     expected_revenue = fields.Float(readonly=True)
+    # one count and one revenue per outcome: the counts add up to the opportunities,
+    # the revenues to their expected revenue
     won_count = fields.Integer(string="Won", readonly=True)
     lost_count = fields.Integer(string="Lost To", readonly=True)
+    lost_other_count = fields.Integer(string="Lost to Another", readonly=True)
     open_count = fields.Integer(string="Open", readonly=True)
+    won_revenue = fields.Float(readonly=True)
+    lost_revenue = fields.Float(string="Revenue Lost To", readonly=True)
+    lost_other_revenue = fields.Float(string="Revenue Lost to Another", readonly=True)
+    open_revenue = fields.Float(readonly=True)
 
     @property
     def _table_query(self):
@@ -52,7 +59,16 @@ class CrmCompetitorReport(models.Model):
                    lead.expected_revenue,
                    (outcome.name = 'won')::int AS won_count,
                    (outcome.name = 'lost_to')::int AS lost_count,
-                   (outcome.name = 'open')::int AS open_count
+                   (outcome.name = 'lost_other')::int AS lost_other_count,
+                   (outcome.name = 'open')::int AS open_count,
+                   CASE WHEN outcome.name = 'won' THEN lead.expected_revenue ELSE 0 END
+                       AS won_revenue,
+                   CASE WHEN outcome.name = 'lost_to' THEN lead.expected_revenue ELSE 0 END
+                       AS lost_revenue,
+                   CASE WHEN outcome.name = 'lost_other' THEN lead.expected_revenue ELSE 0 END
+                       AS lost_other_revenue,
+                   CASE WHEN outcome.name = 'open' THEN lead.expected_revenue ELSE 0 END
+                       AS open_revenue
             """
         )
 

@@ -71,3 +71,19 @@ class TestBigDeal(CrmCoreCommon):
             self.team.flush_recordset()
         self.team.invalidate_recordset()
         self.assertEqual(self.team.big_deal_threshold, 10000)
+
+    def test_alert_in_the_leaders_language_with_the_currency(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search(
+            [("name", "=", "crm_core")])._update_translations(["zh_CN"])
+        self.leader.lang = "zh_CN"
+        self.salesman.lang = "en_US"
+        lead = self.env["crm.lead"].with_user(self.salesman).create({
+            "name": "Huge order", "type": "opportunity", "team_id": self.team.id,
+            "user_id": self.salesman.id, "expected_revenue": 50000,
+        })
+        activity = lead.activity_ids.filtered(lambda act: act.user_id == self.leader)
+        self.assertEqual(activity.summary, "大额业务\uff1aHuge order",
+                         "the leader's language, not the salesperson's")
+        symbol = lead.company_currency.symbol
+        self.assertIn(symbol, activity.note, "amounts carry their currency")

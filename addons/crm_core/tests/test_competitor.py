@@ -79,6 +79,43 @@ class TestCompetitor(CrmCoreCommon):
         action = self.rival.action_view_report()
         self.assertEqual(Report.search_count(action["domain"]), 3)
 
+    def test_counts_agree_with_revenues(self):
+        """Each count has its revenue, and together they make the opportunities and
+        their expected revenue: no competitor shows revenue without a count (the
+        opportunities lost to another competitor were counted nowhere)."""
+        self._mark_lost(self.lead_lost, self.rival)
+        self.lead_won.action_set_won()
+        self.lead_open.expected_revenue = 9000
+        self.env.flush_all()
+        outcomes = ["won", "lost", "lost_other", "open"]
+        groups = self.env["crm.competitor.report"]._read_group(
+            [("competitor_id", "in", (self.rival | self.other).ids)], ["competitor_id"],
+            ["__count", "expected_revenue:sum",
+             *(f"{outcome}_count:sum" for outcome in outcomes),
+             *(f"{outcome}_revenue:sum" for outcome in outcomes)])
+        figures = {}
+        for competitor, count, revenue, *values in groups:
+            counts, revenues = values[:4], values[4:]
+            self.assertEqual(sum(counts), count, competitor.name)
+            self.assertAlmostEqual(sum(revenues), revenue, msg=competitor.name)
+            figures[competitor] = dict(zip(outcomes, zip(counts, revenues, strict=True),
+                                           strict=True))
+        self.assertEqual(figures[self.other]["lost_other"], (1, 1000))
+        self.assertEqual(figures[self.rival]["open"], (1, 9000))
+        self.assertEqual(figures[self.rival]["won"], (1, 500))
+
+    def test_competitor_record_is_the_companys(self):
+        """A salesperson reads the company's record against a competitor (what the
+        company knows of it), and only their own deals in the report."""
+        self.lead_open.sudo().action_set_won()
+        self.env.flush_all()
+        rival = self.rival.with_user(self.salesman)
+        self.assertEqual((rival.lead_count, rival.won_count), (3, 1),
+                         "the colleague's win counts in the competitor's record")
+        rows = self.env["crm.competitor.report"].with_user(self.salesman).search(
+            [("competitor_id", "=", self.rival.id)])
+        self.assertNotIn(self.lead_open, rows.lead_id, "the colleague's deal is theirs")
+
     def test_salesman_report_shows_own_opportunities(self):
         rows = self.env["crm.competitor.report"].with_user(self.salesman).search(
             [("competitor_id", "=", self.rival.id)])

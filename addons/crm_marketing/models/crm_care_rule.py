@@ -240,10 +240,12 @@ class CrmCareRule(models.Model):
                 if not user:
                     unassigned |= partner
                     continue
+                # written in the language of whoever does it, not of the job's user
+                rule = self.with_context(lang=user.lang or self.env.lang)
                 partner.activity_schedule(
                     activity_type_id=self.activity_type_id.id or False,
-                    summary=self.activity_summary or self.name,
-                    note=self.env._("Customer care: %(rule)s", rule=self.name),
+                    summary=rule.activity_summary or rule.name,
+                    note=rule.env._("Customer care: %(rule)s", rule=rule.name),
                     user_id=user.id,
                 )
             if unassigned:

@@ -210,3 +210,16 @@ class TestCustomerCare(CrmMarketingCommon):
             {"name": "Foreign rule", "company_id": self.other_company.id})
         with self.assertRaises(AccessError):
             foreign.with_user(self.marketer).read(["name"])
+
+    def test_activity_in_the_assignees_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search(
+            [("name", "=", "crm_marketing")])._update_translations(["zh_CN"])
+        self.colleague.lang = "zh_CN"
+        rule = self._rule("birthday", 3, activity_summary="Birthday call")
+        rule.update_field_translations("activity_summary", {"zh_CN": "生日问候电话"})
+        # the job runs in English; the salesperson reads Chinese
+        rule.with_context(lang="en_US")._run(self.today)
+        activity = self.soon.activity_ids
+        self.assertEqual(activity.summary, "生日问候电话")
+        self.assertIn("客户关怀", activity.note)

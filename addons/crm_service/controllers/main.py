@@ -3,7 +3,7 @@ import uuid
 
 from psycopg2 import IntegrityError
 
-from odoo import http
+from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 from odoo.osv import expression
@@ -103,6 +103,8 @@ class CrmServicePortal(CustomerPortal):
             "sortby": sortby,
             "searchbar_filters": filters,
             "filterby": filterby,
+            # what is past its expected resolution shows as delayed
+            "now": fields.Datetime.now(),
         })
         return request.render("crm_service.portal_my_complaints", values)
 
@@ -122,6 +124,8 @@ class CrmServicePortal(CustomerPortal):
             "complaint": complaint_sudo,
             "page_name": "complaint",
             "backend_url": self._complaint_backend_url(complaint_sudo),
+            # just sent from the portal's form: say it was received
+            "submitted": kw.get("submitted") == "1",
         })
         return request.render("crm_service.portal_my_complaint", values)
 
@@ -186,4 +190,5 @@ class CrmServicePortal(CustomerPortal):
                 # sent twice at once: the other request created it, in a
                 # transaction this one cannot see yet
                 return request.redirect("/my/complaints")
-        return request.redirect(f"/my/complaints/{complaint.id}")
+            complaint._crm_acknowledge_receipt()
+        return request.redirect(f"/my/complaints/{complaint.id}?submitted=1")

@@ -1,7 +1,11 @@
 import re
 
+import pytz
+from markupsafe import Markup
+
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 # characters no text typed by a person has a use for (tab and line breaks are fine);
 # PostgreSQL refuses NUL in text
@@ -95,6 +99,33 @@ class CrmComplaint(models.Model):
         if resume.active and not resume.is_closed and not resume.is_paused:
             return resume
         return Stage.search([("is_closed", "=", False), ("is_paused", "=", False)], limit=1)
+
+    def _crm_acknowledge_receipt(self):
+        """Tell the customer their complaint was received (mailed, and on the
+        portal), in their language, with the day it should be resolved by."""
+        for complaint in self.sudo():
+            partner = complaint.partner_id
+            if not partner:
+                continue
+            complaint = complaint.with_context(lang=partner.lang or self.env.lang)
+            text = complaint.env._(
+                "Thank you, we received your complaint %(reference)s: %(subject)s.",
+                reference=complaint.reference, subject=complaint.name)
+            if complaint.resolve_deadline:
+                # the customer's day (their time zone, else the company's)
+                tz = partner.tz or complaint.company_id.partner_id.tz or "UTC"
+                day = pytz.utc.localize(complaint.resolve_deadline).astimezone(
+                    pytz.timezone(tz)).date()
+                text = complaint.env._(
+                    "%(received)s We aim to resolve it by %(date)s and will keep you "
+                    "informed.", received=text, date=format_date(complaint.env, day))
+            complaint.message_post(
+                body=Markup("<p>%s</p>") % text,
+                author_id=complaint.company_id.partner_id.id,
+                partner_ids=partner.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
 
     def _post_reopened_note(self, customer):
         self.ensure_one()

@@ -184,6 +184,29 @@ class TestPortal(HttpCase):
         self.assertEqual(complaint.channel, "portal")
         self.assertEqual(complaint.category_id, self.category)
         self.assertIn(complaint.reference, response.text, "the customer lands on the complaint")
+        # told it was received: on the page, and by a message mailed to them
+        self.assertIn("we received your complaint", response.text)
+        acknowledgements = complaint.message_ids.filtered(
+            lambda message: "we received your complaint" in (message.body or ""))
+        self.assertEqual(len(acknowledgements), 1)
+        self.assertIn(complaint.reference, acknowledgements.body)
+        self.assertEqual(acknowledgements.partner_ids, self.portal_user.partner_id)
+        self.assertFalse(acknowledgements.subtype_id.internal, "the customer reads it")
+
+    def test_list_columns(self):
+        """Each complaint of the list says when it came in, who handles it, by when it
+        should be resolved, and whether that is past."""
+        agent = new_test_user(self.env, login="svc_portal_agent", name="Agent Coral",
+                              groups="crm_service.group_crm_service_user")
+        self.mine.user_id = agent
+        self.mine.sudo().resolve_deadline = "2020-01-02 10:00:00"
+        self.authenticate("svc_portal_jade", "svc_portal_jade")
+        listing = self.url_open("/my/complaints").text
+        for header in ("Received", "Handled by", "Expected resolution"):
+            self.assertIn(header, listing)
+        self.assertIn("Agent Coral", listing)
+        self.assertIn("01/02/2020", listing)
+        self.assertIn("o_crm_service_late", listing, "past its expected resolution: delayed")
 
     def _submission(self, html):
         return re.search(r'name="submission" value="([0-9a-f]{32})"', html).group(1)
