@@ -3,6 +3,7 @@ from collections import defaultdict
 
 import numpy as np
 from markupsafe import Markup
+from psycopg2 import OperationalError, errorcodes
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -11,6 +12,13 @@ from odoo.tools.misc import formatLang
 
 from ..tools import clv_fit
 from .crm_customer_value import RFM_SEGMENT_GRID
+
+# what a run meets when another run wrote the same rows first (serialization,
+# deadlock, a lock it could not get): the other run's values stand
+CONCURRENCY_ERRORS = frozenset((
+    errorcodes.SERIALIZATION_FAILURE, errorcodes.DEADLOCK_DETECTED,
+    errorcodes.LOCK_NOT_AVAILABLE,
+))
 
 _logger = logging.getLogger(__name__)
 
@@ -105,7 +113,21 @@ class CrmAnalyticsEngine(models.AbstractModel):
                         _logger.info("Customer value of %s: being computed already, skipped",
                                      company.name)
                         continue
+                    if engine._computed_meanwhile(company):
+                        _logger.info("Customer value of %s: computed meanwhile, skipped",
+                                     company.name)
+                        continue
                     engine._run(company, company._crm_today())
+            except OperationalError as error:
+                if error.pgcode not in CONCURRENCY_ERRORS:
+                    _logger.exception("Customer value of %s could not be computed",
+                                      company.name)
+                    engine._record_failure(company, error)
+                    failed = True
+                else:
+                    # another run wrote the same rows first: its values stand
+                    _logger.info("Customer value of %s: computed by another run, skipped",
+                                 company.name)
             except Exception as error:
                 _logger.exception("Customer value of %s could not be computed", company.name)
                 engine._record_failure(company, error)
@@ -133,6 +155,17 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 continue
             due |= company
         return due
+
+    def _computed_meanwhile(self, company):
+        """Whether another run committed the company's value for its today after this
+        transaction began (its snapshot cannot see it): asked in a transaction of its
+        own, once this one holds the company's run lock, so no run is under way."""
+        today = company._crm_today()
+        with self.env.registry.cursor() as cr:
+            cr.execute(SQL(
+                "SELECT 1 FROM crm_clv_model WHERE company_id = %s AND as_of >= %s "
+                "AND state != 'failed' LIMIT 1", company.id, today))
+            return bool(cr.fetchone())
 
     def _try_lock(self, company):
         """Take the company's run lock for this transaction, if nobody holds it."""

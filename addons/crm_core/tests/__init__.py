@@ -14,3 +14,4 @@ from . import test_collection_concurrency
 from . import test_expenses
 from . import test_customer_pool
 from . import test_customer_pool_concurrency
+from . import test_jobs_concurrency

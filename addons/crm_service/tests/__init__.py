@@ -16,3 +16,4 @@ from . import test_readonly
 from . import test_todo
 from . import test_control_characters
 from . import test_solution_suggestions
+from . import test_jobs_concurrency
