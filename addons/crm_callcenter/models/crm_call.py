@@ -193,6 +193,9 @@ class CrmCall(models.Model):
         """One routing step, told in the reader's language; the records it names
         (agents, queues, complaints) as they are named now."""
         env = self.env
+        if isinstance(step, str):
+            # a step written as text (calls dispatched before the steps were codes)
+            return step
         code = step.get("code")
 
         def name(model, key, field="name"):
@@ -228,6 +231,10 @@ class CrmCall(models.Model):
                          queue=name("crm.call.queue", "queue"),
                          strategy=strategies.get(step.get("strategy"), "?"),
                          agent=name("crm.call.agent", "agent"))
+        if code == "dispatched":
+            return env._("%(agent)s became available: took the call from queue %(queue)s.",
+                         agent=name("crm.call.agent", "agent"),
+                         queue=name("crm.call.queue", "queue"))
         if code == "waiting":
             return env._("Queue %(queue)s: no agent available, the call waits.",
                          queue=name("crm.call.queue", "queue"))

@@ -307,7 +307,6 @@ class CrmCallQueue(models.Model):
                 ("company_id", "=", agent.company_id.id),
             ], order="queue_priority desc, date_queued, id", limit=1)
             if call:
-                call._acd_offer(agent, "dispatched", [self.env._(
-                    "%(agent)s became available: took the call from queue %(queue)s.",
-                    agent=agent.name, queue=call.queue_id.name,
-                )], {}, now)
+                call._acd_offer(agent, "dispatched", [{
+                    "code": "dispatched", "agent": agent.id, "queue": call.queue_id.id,
+                }], {}, now)

@@ -15,3 +15,4 @@ from . import test_routing_concurrency
 from . import test_company_timezone
 from . import test_do_not_call
 from . import test_followup
+from . import test_jobs_concurrency

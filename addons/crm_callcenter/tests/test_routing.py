@@ -18,6 +18,18 @@ class TestStrategies(CrmCallcenterCommon):
         self.assertIn("Longest idle", call.routing_reason)
         self.assertEqual(self.agent_b.state, "busy", "an offered agent gets no second call")
 
+    def test_call_taken_when_an_agent_becomes_available(self):
+        """A waiting call that an agent takes as they become available says so, in
+        the reader's language: the step is a code, like the others."""
+        call, route = self._inbound()
+        self.assertEqual(call.state, "queued")
+        self.agent_a.with_user(self.user_a).action_set_available()
+        self.assertEqual((call.state, call.agent_id), ("ringing", self.agent_a))
+        self.assertEqual(call.routing_steps[-1], {
+            "code": "dispatched", "agent": self.agent_a.id, "queue": self.queue.id})
+        self.assertIn("became available", call.routing_reason)
+        self.assertTrue(route)
+
     def test_reason_in_the_readers_language(self):
         """The routing is stored as codes and ids: each reader reads it in their
         language, with the queue's name in that language too."""
