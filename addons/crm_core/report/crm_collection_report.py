@@ -57,6 +57,9 @@ class CrmCollectionReport(models.Model):
 
     @property
     def _table_query(self):
+        # Both sides of the UNION ALL give each column the very same type: PostgreSQL
+        # then flattens it into the query that reads the view, and computes only the
+        # columns that query uses (a grouping by month never evaluates the ageing).
         Company = self.env["res.company"]
         today = Company._crm_local_date_sql_by_company(
             SQL("now() AT TIME ZONE 'UTC'"), SQL("plan.company_id"))
@@ -66,27 +69,29 @@ class CrmCollectionReport(models.Model):
               FROM (
                 SELECT plan.id * 2 AS id, plan.date_planned AS date, plan.order_id,
                        plan.partner_id, plan.user_id, plan.team_id, plan.company_id,
-                       plan.amount_company AS planned_amount,
-                       0 AS collected_amount,
-                       plan.amount_outstanding_company AS outstanding_amount,
+                       plan.amount_company::float8 AS planned_amount,
+                       0::float8 AS collected_amount,
+                       plan.amount_outstanding_company::float8 AS outstanding_amount,
                        CASE WHEN plan.state = 'overdue'
                             THEN plan.amount_outstanding_company
-                            ELSE 0 END AS overdue_amount,
+                            ELSE 0 END::float8 AS overdue_amount,
                        CASE WHEN plan.state = 'overdue'
-                            THEN (%(today)s) - plan.date_planned ELSE 0 END AS days_overdue,
+                            THEN (%(today)s) - plan.date_planned ELSE 0 END::int4
+                            AS days_overdue,
                        CASE WHEN plan.state != 'overdue' THEN NULL
                             WHEN (%(today)s) - plan.date_planned <= 30 THEN '0_30'
                             WHEN (%(today)s) - plan.date_planned <= 60 THEN '31_60'
                             WHEN (%(today)s) - plan.date_planned <= 90 THEN '61_90'
-                            ELSE '90_plus' END AS ageing,
-                       'planned' AS figure,
-                       plan.amount_company AS amount
+                            ELSE '90_plus' END::varchar AS ageing,
+                       'planned'::varchar AS figure,
+                       plan.amount_company::float8 AS amount
                   FROM crm_collection_plan plan
                  WHERE plan.state != 'cancelled'
                 UNION ALL
                 SELECT pay.id * 2 + 1, pay.date, pay.order_id, pay.partner_id,
                        pay.user_id, pay.team_id, pay.company_id,
-                       0, pay.amount_company, 0, 0, 0, NULL, 'collected', pay.amount_company
+                       0::float8, pay.amount_company::float8, 0::float8, 0::float8, 0::int4,
+                       NULL::varchar, 'collected'::varchar, pay.amount_company::float8
                   FROM crm_collection_payment pay
               ) facts
             """,
