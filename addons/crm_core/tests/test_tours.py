@@ -146,6 +146,44 @@ class TestPaymentPlanTour(HttpCase):
         self.assertEqual(order.crm_amount_outstanding, 500.0)
 
 
+
+@tagged("post_install", "-at_install")
+class TestCollectionTourMobile(CrmCoreTourCommon):
+    browser_size = "390x844"
+    touch_enabled = True
+
+    def test_salesperson_plans_on_a_phone_in_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search(
+            [("name", "=", "crm_core")])._update_translations(["zh_CN"])
+        salesman = new_test_user(
+            self.env, login="tour_plan_zh", name="Tour Salesman Zhou", lang="zh_CN",
+            groups="sales_team.group_sale_salesman",
+        )
+        salesman.tour_enabled = False
+        terms = self.env["account.payment.term"].create({
+            "name": "Tour half now, half in 30 days (zh)",
+            "line_ids": [
+                (0, 0, {"value": "percent", "value_amount": 50, "nb_days": 0}),
+                (0, 0, {"value": "percent", "value_amount": 50, "nb_days": 30}),
+            ],
+        })
+        product = self.env["product.product"].create({
+            "name": "Tour Licence ZH", "type": "service", "invoice_policy": "order",
+        })
+        order = self.env["sale.order"].create({
+            "partner_id": self.env["res.partner"].create({"name": "Tour Payer Zhou"}).id,
+            "user_id": salesman.id, "payment_term_id": terms.id,
+            "order_line": [(0, 0, {"product_id": product.id, "price_unit": 1000.0,
+                                   "tax_id": [(5, 0, 0)]})],
+        })
+        order.action_confirm()
+        self.start_tour(f"/odoo/action-sale.action_orders/{order.id}",
+                        "crm_core_payment_plan_mobile_zh_tour", login="tour_plan_zh")
+        plans = order.collection_plan_ids
+        self.assertEqual(plans.mapped("amount"), [500.0, 500.0])
+        self.assertEqual(plans.mapped("state"), ["planned", "planned"])
+
 class PoolTourMixin:
     """A customer recalled to a pool the tour's salesperson is a member of."""
 

@@ -404,3 +404,35 @@ registry.category("web_tour.tours").add("crm_core_pool_claim_mobile_tour", {
         },
     ],
 });
+
+/**
+ * On a phone, in Chinese: a salesperson plans the collections of a confirmed order from
+ * its payment terms (the instalments are proposed and saved at once, shown as planned).
+ */
+registry.category("web_tour.tours").add("crm_core_payment_plan_mobile_zh_tour", {
+    steps: () => [
+        {
+            content: "Open the order's payment plan",
+            trigger: "body.o_touch_device .o_form_view .o_notebook a[name=crm_collection_plan]",
+            run: "click",
+        },
+        {
+            content: "Propose the instalments from the payment terms",
+            trigger: ".o_form_view button[name=action_crm_propose_collection_plan]",
+            run: "click",
+        },
+        {
+            content: "Confirm",
+            trigger: ".modal-footer .btn-primary",
+            run: "click",
+        },
+        {
+            content: "Two instalments, as the terms say",
+            trigger: ".o_field_widget[name=collection_plan_ids] :is(.o_data_row, .o_kanban_record):nth-child(2)",
+        },
+        {
+            content: "Proposed and saved at once, the instalments planned (计划中)",
+            trigger: ".o_form_view .o_form_saved .o_field_widget[name=collection_plan_ids]:contains(计划中)",
+        },
+    ],
+});
