@@ -54,7 +54,7 @@ class CrmCompetitorReport(models.Model):
                    lead.team_id,
                    lead.company_id,
                    lead.lost_reason_id,
-                   COALESCE(lead.date_closed, lead.create_date)::date AS date,
+                   %(day)s AS date,
                    outcome.name AS outcome,
                    lead.expected_revenue,
                    (outcome.name = 'won')::int AS won_count,
@@ -69,7 +69,10 @@ class CrmCompetitorReport(models.Model):
                        AS lost_other_revenue,
                    CASE WHEN outcome.name = 'open' THEN lead.expected_revenue ELSE 0 END
                        AS open_revenue
-            """
+            """,
+            # the day it closed (or was created) in the company's time zone
+            day=self.env["res.company"]._crm_local_date_sql_by_company(
+                SQL("COALESCE(lead.date_closed, lead.create_date)"), SQL("lead.company_id")),
         )
 
     def _from(self):

@@ -75,6 +75,21 @@ class TestCompanyTimezone(CompanyTimezoneCase):
                                                    SQL("NULL::int"))), date(2026, 3, 31))
 
 
+    def test_competitor_report_dates_are_the_company_days(self):
+        competitor = self.env["crm.competitor"].create({"name": "Timezone Rival"})
+        lead = self.env["crm.lead"].create({
+            "name": "Closed at dawn", "type": "opportunity", "company_id": self.company.id,
+            "competitor_ids": [(6, 0, competitor.ids)],
+        })
+        lead.action_set_won()
+        self.env.flush_all()
+        self.env.cr.execute(SQL("UPDATE crm_lead SET date_closed = %s WHERE id = %s",
+                                FIRST_MORNING, lead.id))
+        self.env.invalidate_all()
+        row = self.env["crm.competitor.report"].search([("lead_id", "=", lead.id)])
+        self.assertEqual(row.date, date(2026, 3, 1), "07:00 on 1 March in Shanghai")
+
+
 @tagged("post_install", "-at_install")
 class TestTargetInCompanyDays(CompanyTimezoneCase):
 

@@ -56,9 +56,7 @@ class CrmComplaintSatisfactionReport(models.Model):
             complaint.user_id,
             complaint.category_id,
             complaint.company_id,
-            COALESCE(
-                answer.end_datetime, complaint.resolved_date, complaint.date_received
-            )::date AS date,
+            %(day)s AS date,
             NULLIF(complaint.csat_score, 0) AS csat,
             CASE WHEN complaint.nps_score >= 9 THEN 100
                  WHEN complaint.nps_score <= 6 THEN -100
@@ -68,7 +66,12 @@ class CrmComplaintSatisfactionReport(models.Model):
             CASE WHEN complaint.nps_score >= 9 THEN 1 ELSE 0 END AS promoter_count,
             CASE WHEN complaint.nps_score BETWEEN 7 AND 8 THEN 1 ELSE 0 END AS passive_count,
             CASE WHEN complaint.nps_score <= 6 THEN 1 ELSE 0 END AS detractor_count
-            """
+            """,
+            # the day of the answer (else of the resolution, of the receipt) in the
+            # company's time zone
+            day=self.env["res.company"]._crm_local_date_sql_by_company(
+                SQL("COALESCE(answer.end_datetime, complaint.resolved_date, "
+                    "complaint.date_received)"), SQL("complaint.company_id")),
         )
 
     def _from(self):

@@ -1,3 +1,4 @@
+from datetime import date
 from unittest.mock import patch
 
 from odoo.tests import tagged
@@ -110,10 +111,24 @@ class TestSatisfactionReport(CrmServiceCommon):
         rows = self.Report.search([("team_id", "=", self.report_team.id)])
         self.assertEqual(rows.complaint_id, promoter | passive | phoned | csat_only | pending)
         dates = {row.complaint_id: row.date for row in rows}
-        self.assertEqual(dates[promoter], answer.end_datetime.date(), "answered on")
-        self.assertEqual(dates[phoned], phoned.date_received.date(), "received on")
-        self.assertEqual(dates[pending], pending.resolved_date.date(), "resolved on")
+        day = self.env.company._crm_local_date
+        self.assertEqual(dates[promoter], day(answer.end_datetime), "answered on")
+        self.assertEqual(dates[phoned], day(phoned.date_received), "received on")
+        self.assertEqual(dates[pending], day(pending.resolved_date), "resolved on")
         self.assertNotIn(silent, rows.complaint_id)
+
+    def test_dates_are_the_company_days(self):
+        """07:00 on 1 March in Shanghai is 23:00 UTC on 28 February: March."""
+        self.env.company.partner_id.tz = "Asia/Shanghai"
+        complaint = self._complaint_of_team("Phoned at dawn")
+        complaint._set_satisfaction(4, 9)
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            "UPDATE crm_complaint SET date_received = %s WHERE id = %s",
+            "2026-02-28 23:00:00", complaint.id))
+        self.env.invalidate_all()
+        row = self.Report.search([("complaint_id", "=", complaint.id)])
+        self.assertEqual(row.date, date(2026, 3, 1))
 
     def test_query_built_from_pieces(self):
         for piece in ("_select", "_from", "_where", "_group_by"):
