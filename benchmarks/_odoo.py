@@ -54,3 +54,15 @@ def percentile(values, share):
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[share - 1]
+
+
+def timed(function, runs=3):
+    """The median wall time of ``runs`` calls of ``function``, and its last result."""
+    import time
+
+    times, result = [], None
+    for _run in range(runs):
+        started = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result

@@ -26,22 +26,11 @@ it prints its figures.
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from datetime import timedelta
 
-from _odoo import ROOT, load_registry
-
-
-def timed(function, runs=3):
-    """The median wall time of ``runs`` calls of ``function``, and its last result."""
-    times, result = [], None
-    for _run in range(runs):
-        started = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
+from _odoo import ROOT, load_registry, timed
 
 
 def fill(env, orders):

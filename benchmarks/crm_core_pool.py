@@ -23,22 +23,14 @@ The database must have crm_core installed. Not a test: it prints its figures.
 """
 
 import argparse
-import statistics
 import time
 from datetime import timedelta
 
-from _odoo import ROOT, load_registry
+from _odoo import ROOT, load_registry, timed
 
 SALESPEOPLE = 100
 
 
-def timed(function, runs=3):
-    times, result = [], None
-    for _run in range(runs):
-        started = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
 
 
 def fill(env, customers, due):

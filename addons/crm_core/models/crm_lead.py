@@ -118,9 +118,8 @@ class CrmLead(models.Model):
         """An opportunity opened, won, lost or moved: its customer's day of recall
         follows (the rules on open opportunities and won deals read them)."""
         customers = (self.partner_id | (partners or self.env["res.partner"])).sudo()
-        customers = customers.commercial_partner_id.filtered("crm_recall_date") | \
-            customers.commercial_partner_id.filtered(
-                lambda p: p.crm_pool_id and p.user_id)
+        customers = customers.commercial_partner_id.filtered(
+            lambda p: p.crm_recall_date or (p.crm_pool_id and p.user_id))
         if customers:
             self.env["res.partner"].sudo()._crm_refresh_recall(partner_ids=customers.ids)
 

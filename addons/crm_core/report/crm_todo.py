@@ -164,7 +164,9 @@ class CrmTodo(models.Model):
                 """,
                 self._crm_row(
                     "customer_new", id=SQL("change.id"), name=SQL("partner.name"),
-                    date=SQL("change.date::date"), model=SQL("'res.partner'"),
+                    date=self.env["res.company"]._crm_local_date_sql_by_company(
+                        SQL("change.date"), SQL("change.company_id")),
+                    model=SQL("'res.partner'"),
                     res_id=SQL("partner.id"), partner=SQL("partner.id"),
                     user=SQL("change.new_user_id"), company=SQL("change.company_id")),
                 NEW_CUSTOMER_DAYS,

@@ -17,6 +17,29 @@ class CrmCoreTourCommon(HttpCase):
             "price_position": "lower",
         })
 
+    def _confirmed_order_with_terms(self, salesman, customer):
+        """A confirmed order of 1,000 of ``salesman``, paid half now and half in 30
+        days by its payment terms."""
+        terms = self.env["account.payment.term"].create({
+            "name": f"Tour half now, half in 30 days ({customer})",
+            "line_ids": [
+                (0, 0, {"value": "percent", "value_amount": 50, "nb_days": 0}),
+                (0, 0, {"value": "percent", "value_amount": 50, "nb_days": 30}),
+            ],
+        })
+        product = self.env["product.product"].create({
+            "name": f"Tour Licence ({customer})", "type": "service",
+            "invoice_policy": "order",
+        })
+        order = self.env["sale.order"].create({
+            "partner_id": self.env["res.partner"].create({"name": customer}).id,
+            "user_id": salesman.id, "payment_term_id": terms.id,
+            "order_line": [(0, 0, {"product_id": product.id, "price_unit": 1000.0,
+                                   "tax_id": [(5, 0, 0)]})],
+        })
+        order.action_confirm()
+        return order
+
 
 @tagged("post_install", "-at_install")
 class TestCrmCoreTours(CrmCoreTourCommon):
@@ -107,7 +130,7 @@ class TestCrmCoreToursMobile(CrmCoreTourCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestPaymentPlanTour(HttpCase):
+class TestPaymentPlanTour(CrmCoreTourCommon):
 
     def test_salesperson_plans_and_sees_collections(self):
         salesman = new_test_user(
@@ -115,23 +138,7 @@ class TestPaymentPlanTour(HttpCase):
             groups="sales_team.group_sale_salesman",
         )
         salesman.tour_enabled = False
-        terms = self.env["account.payment.term"].create({
-            "name": "Tour half now, half in 30 days",
-            "line_ids": [
-                (0, 0, {"value": "percent", "value_amount": 50, "nb_days": 0}),
-                (0, 0, {"value": "percent", "value_amount": 50, "nb_days": 30}),
-            ],
-        })
-        product = self.env["product.product"].create({
-            "name": "Tour Licence", "type": "service", "invoice_policy": "order",
-        })
-        order = self.env["sale.order"].create({
-            "partner_id": self.env["res.partner"].create({"name": "Tour Payer Ltd"}).id,
-            "user_id": salesman.id, "payment_term_id": terms.id,
-            "order_line": [(0, 0, {"product_id": product.id, "price_unit": 1000.0,
-                                   "tax_id": [(5, 0, 0)]})],
-        })
-        order.action_confirm()
+        order = self._confirmed_order_with_terms(salesman, "Tour Payer Ltd")
         self.start_tour(f"/odoo/action-sale.action_orders/{order.id}",
                         "crm_core_payment_plan_tour", login="tour_plan_salesman")
         plans = order.collection_plan_ids
@@ -161,23 +168,7 @@ class TestCollectionTourMobile(CrmCoreTourCommon):
             groups="sales_team.group_sale_salesman",
         )
         salesman.tour_enabled = False
-        terms = self.env["account.payment.term"].create({
-            "name": "Tour half now, half in 30 days (zh)",
-            "line_ids": [
-                (0, 0, {"value": "percent", "value_amount": 50, "nb_days": 0}),
-                (0, 0, {"value": "percent", "value_amount": 50, "nb_days": 30}),
-            ],
-        })
-        product = self.env["product.product"].create({
-            "name": "Tour Licence ZH", "type": "service", "invoice_policy": "order",
-        })
-        order = self.env["sale.order"].create({
-            "partner_id": self.env["res.partner"].create({"name": "Tour Payer Zhou"}).id,
-            "user_id": salesman.id, "payment_term_id": terms.id,
-            "order_line": [(0, 0, {"product_id": product.id, "price_unit": 1000.0,
-                                   "tax_id": [(5, 0, 0)]})],
-        })
-        order.action_confirm()
+        order = self._confirmed_order_with_terms(salesman, "Tour Payer Zhou")
         self.start_tour(f"/odoo/action-sale.action_orders/{order.id}",
                         "crm_core_payment_plan_mobile_zh_tour", login="tour_plan_zh")
         plans = order.collection_plan_ids

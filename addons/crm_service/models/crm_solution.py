@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, html2plaintext
 
 from . import crm_solution_search as search
 
@@ -103,13 +103,19 @@ class CrmSolution(models.Model):
         self.flush_recordset(["name", "problem"])
         self.env.cr.execute(SQL(
             "SELECT id, name, problem FROM crm_solution WHERE id = ANY(%s)", self.ids))
+        documents = {}
         for solution_id, names, problems in self.env.cr.fetchall():
             texts = [*(names or {}).values(),
-                     *(search.plain(problem) for problem in (problems or {}).values())]
-            document = search.document_words("\n".join(dict.fromkeys(texts)))
-            self.env.cr.execute(SQL(
-                "UPDATE crm_solution SET search_document = %s WHERE id = %s",
-                document, solution_id))
+                     *(html2plaintext(problem or "") for problem in (problems or {}).values())]
+            documents[solution_id] = search.document_words("\n".join(dict.fromkeys(texts)))
+        self.env.cr.execute(SQL(
+            """
+            UPDATE crm_solution SET search_document = doc.text
+              FROM unnest(%s::int[], %s::text[]) AS doc(id, text)
+             WHERE crm_solution.id = doc.id
+            """,
+            list(documents), list(documents.values()),
+        ))
         self.invalidate_recordset(["search_document"])
 
     def action_apply(self):

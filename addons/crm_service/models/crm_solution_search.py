@@ -9,8 +9,6 @@ segmenter, and handed to PostgreSQL separated by spaces.
 import logging
 import re
 
-from odoo import tools
-
 _logger = logging.getLogger(__name__)
 
 CJK_CHARS = "\u3400-\u9fff\uf900-\ufaff"
@@ -68,6 +66,3 @@ def query_words(text):
                 words.setdefault(word)
     return f"{other} {' '.join(words)}"
 
-
-def plain(html):
-    return tools.html2plaintext(html or "")
