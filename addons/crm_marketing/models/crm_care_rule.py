@@ -44,7 +44,7 @@ class CrmCareRule(models.Model):
     date_start = fields.Date(
         string="Active From",
         required=True,
-        default=fields.Date.context_today,
+        default=lambda self: self.env.company._crm_today(),
         help="Occasions falling before this day are ignored, so that a new rule does not "
         "act on the whole history.",
     )
@@ -112,7 +112,10 @@ class CrmCareRule(models.Model):
     # Occasions ---------------------------------------------------------------
 
     def _occasions_sql(self, today):
-        """``(partner_id, occasion, sale_order_id)`` rows due today for this rule."""
+        """``(partner_id, occasion, sale_order_id)`` rows due today for this rule.
+
+        The day of an order is the day of the rule's company, in its time zone, as
+        ``today`` is (see ``_run``)."""
         self.ensure_one()
         company = self.company_id.id
         if self.trigger == "birthday":
@@ -142,10 +145,11 @@ class CrmCareRule(models.Model):
                 SELECT so.partner_id, 'order-' || so.id, so.id
                   FROM sale_order so
                  WHERE so.state = 'sale' AND so.company_id = %(company)s
-                   AND so.date_order::date + %(days)s <= %(today)s
-                   AND so.date_order::date + %(days)s >= %(start)s
+                   AND %(day)s + %(days)s <= %(today)s
+                   AND %(day)s + %(days)s >= %(start)s
                 """,
                 company=company, today=today, days=self.days, start=self.date_start,
+                day=self.company_id._crm_local_date_sql(SQL("so.date_order")),
             )
         if self.trigger == "before_end":
             return SQL(
@@ -166,7 +170,7 @@ class CrmCareRule(models.Model):
             SELECT last.partner_id, 'inactive-' || last.order_id, last.order_id
               FROM (SELECT DISTINCT ON (cp.commercial_partner_id)
                            cp.commercial_partner_id AS partner_id, so.id AS order_id,
-                           so.date_order::date AS day
+                           %(day)s AS day
                       FROM sale_order so
                       JOIN res_partner cp ON cp.id = so.partner_id
                      WHERE so.state = 'sale' AND so.company_id = %(company)s
@@ -175,6 +179,7 @@ class CrmCareRule(models.Model):
                AND last.day + %(days)s >= %(start)s
             """,
             company=company, today=today, days=self.days, start=self.date_start,
+            day=self.company_id._crm_local_date_sql(SQL("so.date_order")),
         )
 
     def _claim_occasions(self, today):
@@ -217,11 +222,11 @@ class CrmCareRule(models.Model):
         return self.env["crm.care.log"].browse(ids)
 
     def _run(self, today=None):
-        """Act once on every occasion due today; return the new log lines."""
-        today = today or fields.Date.context_today(self)
+        """Act once on every occasion due today (by default, today in the time zone of
+        each rule's company, whoever runs it); return the new log lines."""
         logs = self.env["crm.care.log"]
         for rule in self:
-            new_logs = rule._claim_occasions(today)
+            new_logs = rule._claim_occasions(today or rule.company_id._crm_today())
             if new_logs:
                 rule._act(new_logs)
             logs |= new_logs

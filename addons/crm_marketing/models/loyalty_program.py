@@ -1,3 +1,5 @@
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -34,6 +36,7 @@ class LoyaltyProgram(models.Model):
                 self.id,
             )
         else:
+            company = self.company_id or self.env.company
             value = SQL(
                 """
                 SELECT m.partner_id, COALESCE(SUM(%(order_amount)s), 0) AS value
@@ -45,12 +48,14 @@ class LoyaltyProgram(models.Model):
                   LEFT JOIN sale_order so ON so.partner_id = op.id
                         AND so.state = 'sale'
                         AND so.company_id = %(company)s
-                        AND so.date_order >= CURRENT_DATE - INTERVAL '12 months'
+                        AND so.date_order >= %(since)s
                  GROUP BY m.partner_id
                 """,
                 order_amount=self.env["sale.order"]._crm_amount_company_sql("so"),
                 program=self.id,
-                company=self.company_id.id or self.env.company.id,
+                company=company.id,
+                # the last 12 months are the company's days, in its time zone
+                since=company._crm_day_start(company._crm_today() - relativedelta(months=12)),
             )
         self.env.cr.execute(SQL(
             """

@@ -91,25 +91,34 @@ class ResPartner(models.Model):
         return days
 
     def _crm_order_stats_sql(self):
-        """Per commercial partner: last order date, orders and spend in the period."""
+        """Per commercial partner: days since the last order, orders and spend in the
+        period. Days are those of each order's company, in its time zone: the day of
+        the order and that company's today."""
         self.env["sale.order"].flush_model(
             ["state", "date_order", "partner_id", "company_id", "amount_untaxed",
              "currency_rate"]
         )
         self.env["res.partner"].flush_model(["commercial_partner_id"])
+        Company = self.env["res.company"]
         return SQL(
             """
             SELECT cp.commercial_partner_id AS partner_id,
-                   (CURRENT_DATE - MAX(so.date_order)::date) AS days_since,
-                   COUNT(*) FILTER (WHERE so.date_order >= CURRENT_DATE - %(days)s) AS orders,
-                   COALESCE(SUM(%(order_amount)s)
-                            FILTER (WHERE so.date_order >= CURRENT_DATE - %(days)s), 0) AS spend
-              FROM sale_order so
-              JOIN res_partner cp ON cp.id = so.partner_id
-             WHERE so.state = 'sale' AND so.company_id IN %(companies)s
+                   MIN(o.today - o.day) AS days_since,
+                   COUNT(*) FILTER (WHERE o.day >= o.today - %(days)s) AS orders,
+                   COALESCE(SUM(o.amount)
+                            FILTER (WHERE o.day >= o.today - %(days)s), 0) AS spend
+              FROM (SELECT so.partner_id, %(order_amount)s AS amount,
+                           %(day)s AS day, %(today)s AS today
+                      FROM sale_order so
+                     WHERE so.state = 'sale' AND so.company_id IN %(companies)s) o
+              JOIN res_partner cp ON cp.id = o.partner_id
              GROUP BY cp.commercial_partner_id
             """,
             order_amount=self.env["sale.order"]._crm_amount_company_sql("so"),
+            day=Company._crm_local_date_sql_by_company(SQL("so.date_order"),
+                                                       SQL("so.company_id")),
+            today=Company._crm_local_date_sql_by_company(
+                SQL("%s::timestamp", fields.Datetime.now()), SQL("so.company_id")),
             days=self._crm_period_days(),
             companies=tuple(self.env.companies.ids),
         )

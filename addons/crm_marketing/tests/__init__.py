@@ -9,3 +9,4 @@ from . import test_protected_fields
 from . import test_readonly
 from . import test_campaign_cash
 from . import test_jobs_concurrency
+from . import test_company_timezone
