@@ -10,3 +10,4 @@ from . import crm_ivr_option
 from . import crm_cti_endpoint
 from . import res_partner
 from . import crm_lead
+from . import crm_complaint

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, clean_context, format_datetime
+from odoo.tools import clean_context, format_datetime
 
 DIRECTIONS = [("inbound", "Inbound"), ("outbound", "Outbound")]
 CALL_STATES = [
@@ -245,6 +245,23 @@ class CrmCall(models.Model):
         if code == "overflow_voicemail":
             return env._("Waited past %(seconds)s s in %(queue)s: sent to voicemail.",
                          seconds=step.get("seconds"), queue=name("crm.call.queue", "queue"))
+        # complaints assigned by the queues (the steps above are shared with them)
+        if code == "complaint_intake":
+            channels = dict(env["crm.complaint"]._fields["channel"]._description_selection(env))
+            return env._("New complaint by %(channel)s: assigned through queue %(queue)s.",
+                         channel=channels.get(step.get("channel"), "?"),
+                         queue=name("crm.call.queue", "queue"))
+        if code == "complaint_waits":
+            return env._("Queue %(queue)s: no agent has room for another complaint, it "
+                         "waits for the first one who has.",
+                         queue=name("crm.call.queue", "queue"))
+        if code == "complaint_dispatched":
+            return env._("An agent of queue %(queue)s had room again: assigned, the nearest "
+                         "SLA deadline first.", queue=name("crm.call.queue", "queue"))
+        if code == "complaint_unassigned":
+            return env._("Without an owner for more than %(minutes)s minutes: assigned "
+                         "through queue %(queue)s.",
+                         minutes=step.get("minutes"), queue=name("crm.call.queue", "queue"))
         if code == "dial_lead":
             return env._("Dialled from the lead %(lead)s.", lead=name("crm.lead", "lead"))
         if code == "dial_customer":
@@ -532,7 +549,9 @@ class CrmCall(models.Model):
         The preferences of the queue, in order: the owner of an open complaint of
         the caller, else that complaint's team queue; the customer's salesperson;
         key customers ahead in the queue and to key-account agents; then the
-        queue's strategy. Each step is a setting of the queue and is told in
+        queue's strategy (``crm.call.queue._acd_select``, which the other channels
+        share). Only agents within the queue's capacity for calls are offered the
+        call. Each step is a setting of the queue and is told in
         ``routing_reason``. A bounded number of queries, whatever the number of
         agents and calls.
 
@@ -540,90 +559,23 @@ class CrmCall(models.Model):
         """
         self.ensure_one()
         now = now or fields.Datetime.now()
-        Agent = self.env["crm.call.agent"]
-        queue = self.queue_id
-        company = self.company_id
-        # the customer as the call's company knows it (its tier is per company)
-        partner = self.commercial_partner_id.with_company(company)
-        reasons = []
+        choice = self.queue_id._acd_select("call", self.commercial_partner_id, now)
+        queue, agent, steps = choice["queue"], choice["agent"], choice["steps"]
         vals = {"date_queued": now}
-
-        def available(domain):
-            agent = Agent.search(domain + [
-                ("state", "=", "available"), ("company_id", "=", company.id),
-            ], limit=1)
-            return self._acd_claim(agent)
-
-        if partner and (queue.route_complaint_owner or queue.route_complaint_team):
-            complaint = self.env["crm.complaint"].search([
-                ("commercial_partner_id", "=", partner.id),
-                ("stage_id.is_closed", "=", False),
-                ("company_id", "=", company.id),
-            ], order="priority desc, id desc", limit=1)
-            if complaint and queue.route_complaint_owner and complaint.user_id:
-                agent = available([("user_id", "=", complaint.user_id.id)])
-                if agent:
-                    reasons.append({"code": "complaint_owner", "complaint": complaint.id,
-                                    "agent": agent.id})
-                    return self._acd_offer(agent, "complaint_owner", reasons, vals, now)
-                reasons.append({"code": "complaint_owner_away", "complaint": complaint.id,
-                                "user": complaint.user_id.id})
-            if complaint and queue.route_complaint_team and complaint.team_id:
-                team_queue = self.env["crm.call.queue"].search([
-                    ("team_id", "=", complaint.team_id.id), ("company_id", "=", company.id),
-                ], limit=1)
-                if team_queue and team_queue != queue:
-                    reasons.append({"code": "complaint_team", "complaint": complaint.id,
-                                    "queue": team_queue.id})
-                    queue = team_queue
-                    vals["queue_id"] = queue.id
-                    vals["routing_rule"] = "complaint_team"
-        is_key = partner.customer_tier == "key"
-        if is_key and queue.route_key_priority:
-            vals["queue_priority"] = 1
-            reasons.append({"code": "key_priority"})
-        if partner.user_id and queue.route_salesperson:
-            agent = available([("user_id", "=", partner.user_id.id)])
-            if agent:
-                reasons.append({"code": "salesperson", "agent": agent.id})
-                return self._acd_offer(agent, "salesperson", reasons, vals, now)
-            reasons.append({"code": "salesperson_away", "user": partner.user_id.id})
-        agents = queue._acd_available_agents()
-        rule = vals.get("routing_rule", "strategy")
-        if is_key and queue.route_key_account_agents:
-            key_agents = agents.filtered("is_key_account")
-            if key_agents:
-                agents = key_agents
-                rule = "key_account"
-                reasons.append({"code": "key_account"})
-        agent = queue._acd_pick(agents, now)
-        while agent and not self._acd_claim(agent):
-            # a call ringing at the same moment took them: the next one by the strategy
-            agents -= agent
-            agent = queue._acd_pick(agents, now)
+        if queue != self.queue_id:
+            vals.update(queue_id=queue.id, routing_rule="complaint_team")
+        if choice["priority"]:
+            vals["queue_priority"] = choice["priority"]
         if agent:
-            reasons.append({"code": "strategy", "queue": queue.id, "strategy": queue.strategy,
-                            "agent": agent.id})
-            return self._acd_offer(agent, rule, reasons, vals, now)
-        reasons.append({"code": "waiting", "queue": queue.id})
-        vals.update(state="queued", agent_id=False, routing_rule=vals.get("routing_rule", "queued"))
-        self._acd_write(vals, reasons)
+            return self._acd_offer(agent, choice["rule"], steps, vals, now)
+        steps.append({"code": "waiting", "queue": queue.id})
+        vals.update(state="queued", agent_id=False,
+                    routing_rule=vals.get("routing_rule", "queued"))
+        self._acd_write(vals, steps)
         if queue.overflow_action != "none" and not queue.max_wait_seconds \
                 and not self.env.context.get("crm_acd_overflowing"):
             return self._acd_overflow(now)
         return {"type": "queue", "position": self._acd_position()}
-
-    def _acd_claim(self, agent):
-        """``agent`` if no other call is being offered to them at this moment (their
-        row locked until the offer commits; skipped when another transaction holds
-        it), else no agent: two calls ringing at once never wait for each other."""
-        if not agent:
-            return agent
-        self.env.cr.execute(SQL(
-            "SELECT id FROM crm_call_agent WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
-            agent.id,
-        ))
-        return agent if self.env.cr.rowcount else agent.browse()
 
     def _acd_write(self, vals, steps):
         """Write ``vals`` and add ``steps`` (codes and ids) to the routing steps."""

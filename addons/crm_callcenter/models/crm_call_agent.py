@@ -14,6 +14,23 @@ AGENT_STATES = [
 ]
 # what the agent chooses; busy and wrap-up come from the calls
 SWITCHABLE_STATES = ("available", "away", "offline")
+# the channels of the one work queue, each with its capacity on the queue
+CHANNELS = [
+    ("call", "Calls"),
+    ("chat", "Chats"),
+    ("complaint", "Complaints"),
+]
+CHANNEL_CODES = tuple(code for code, _label in CHANNELS)
+# the states in which an agent is offered new items of a channel (within the
+# offering queue's capacity for it): busy means in a call, during which a chat or a
+# complaint may still come; a second call only when the queue takes more than one
+# call at once (see _crm_has_capacity). Wrap-up, away and offline: nothing new, on
+# any channel.
+OFFER_STATES = {
+    "call": ("available", "busy"),
+    "chat": ("available", "busy"),
+    "complaint": ("available", "busy"),
+}
 
 _logger = logging.getLogger(__name__)
 # minutes without a web client (the host's presence) after which an available agent
@@ -71,6 +88,29 @@ class CrmCallAgent(models.Model):
     )
     call_ids = fields.One2many("crm.call", "agent_id", string="Calls")
     call_count = fields.Integer(compute="_compute_call_count")
+    date_last_complaint = fields.Datetime(
+        string="Last Complaint Assigned", readonly=True, copy=False,
+        help="When the ACD last assigned the agent a complaint (round robin of complaints).",
+    )
+    # the load per channel, read live (never stored): what the agent has open now
+    load_call_count = fields.Integer(
+        string="Calls Now", compute="_compute_load",
+        help="Calls ringing for the agent or in progress.",
+    )
+    load_chat_count = fields.Integer(
+        string="Chats Now", compute="_compute_load",
+        help="Live chat sessions the agent is answering.",
+    )
+    load_complaint_count = fields.Integer(
+        string="Complaints in Progress", compute="_compute_load",
+        help="Complaints of the agent's company assigned to the agent's user, in a stage "
+        "that is not closed.",
+    )
+    load_display = fields.Char(
+        string="Load", compute="_compute_load",
+        help="What the agent has open per channel, against the highest capacity of "
+        "their queues for it.",
+    )
 
     _sql_constraints = [
         ("extension_company_uniq", "unique(extension, company_id)",
@@ -86,12 +126,138 @@ class CrmCallAgent(models.Model):
         for agent in self:
             agent.call_count = counts.get(agent, 0)
 
+    @api.depends_context("lang")
+    def _compute_load(self):
+        loads = self._crm_load()
+        capacities = self._crm_capacity_map()
+        for agent in self:
+            load = loads.get(agent.id, {})
+            agent.load_call_count = load.get("call", 0)
+            agent.load_chat_count = load.get("chat", 0)
+            agent.load_complaint_count = load.get("complaint", 0)
+            agent.load_display = agent._crm_load_text(load, capacities.get(agent.id, {}))
+
     @api.model
     def _crm_server_fields(self):
         # the PBX and the agent's own buttons drive the state, the ACD the offers
         # (the name is the user's: renamed with the user, not through the agent)
         return (*super()._crm_server_fields(), "state", "date_state", "date_last_offered",
-                "date_wrap_up_end", "name")
+                "date_wrap_up_end", "name", "date_last_complaint",
+                # read live from the calls, chats and complaints
+                "load_call_count", "load_chat_count", "load_complaint_count",
+                "load_display")
+
+    # capacity and load per channel -------------------------------------------
+
+    def _crm_load(self, channels=CHANNEL_CODES):
+        """{agent id: {channel: open items}} of the agents of ``self``, whatever
+        the queue the items came through: one grouped query per channel, whatever
+        the number of agents."""
+        agents = self.filtered("id")
+        result = {agent.id: dict.fromkeys(channels, 0) for agent in agents}
+        if not agents:
+            return result
+        for channel in channels:
+            for agent_id, count in getattr(agents, f"_crm_load_{channel}")().items():
+                result[agent_id][channel] = count
+        return result
+
+    def _crm_load_call(self):
+        """{agent id: calls ringing for them or in progress}: one grouped query."""
+        return {
+            agent.id: count for agent, count in self.env["crm.call"].sudo()._read_group(
+                [("agent_id", "in", self.ids), ("state", "in", ("ringing", "in_progress"))],
+                ["agent_id"], ["__count"],
+            )
+        }
+
+    def _crm_load_chat(self):
+        """{agent id: live chat sessions they answer}. Hook: the live chat step of the
+        one work queue counts the host's im_livechat sessions here; none until then."""
+        return {}
+
+    def _crm_load_complaint(self):
+        """{agent id: complaints in progress}: the complaints of the agent's company
+        assigned to the agent's user, in a stage that is not closed. One grouped
+        query (by user and company) for all the agents."""
+        rows = self.env["crm.complaint"].sudo()._read_group(
+            [("user_id", "in", self.user_id.ids), ("company_id", "in", self.company_id.ids),
+             ("stage_id.is_closed", "=", False)],
+            ["user_id", "company_id"], ["__count"],
+        )
+        counts = {(user.id, company.id): count for user, company, count in rows}
+        return {
+            agent.id: counts[key] for agent in self
+            if (key := (agent.user_id.id, agent.company_id.id)) in counts
+        }
+
+    def _crm_capacity_map(self):
+        """{agent id: {channel: the highest capacity of the agent's queues}}: what the
+        agent's load is shown against (each queue offers within its own capacity)."""
+        result = {}
+        for agent in self:
+            queues = agent.queue_ids
+            result[agent.id] = {
+                channel: max(queues.mapped(f"capacity_{channel}"), default=0)
+                for channel in CHANNEL_CODES
+            }
+        return result
+
+    def _crm_load_text(self, load, capacity):
+        """"Calls 1/1 · Complaints 3/10": the channels the agent takes."""
+        self.ensure_one()
+        env = self.env
+        labels = {
+            "call": lambda n, m: env._("Calls %(load)s/%(capacity)s", load=n, capacity=m),
+            "chat": lambda n, m: env._("Chats %(load)s/%(capacity)s", load=n, capacity=m),
+            "complaint": lambda n, m: env._(
+                "Complaints %(load)s/%(capacity)s", load=n, capacity=m),
+        }
+        return " \u00b7 ".join(
+            labels[channel](load.get(channel, 0), capacity.get(channel, 0))
+            for channel in CHANNEL_CODES
+            if capacity.get(channel) or load.get(channel)
+        )
+
+    def _crm_has_capacity(self, channel, queue):
+        """The agents of ``self`` that ``queue`` may offer an item of ``channel`` now:
+        in a state that takes new items of the channel (``OFFER_STATES``), and with
+        fewer open items of the channel, counted across all their queues, than the
+        queue's capacity for it. One grouped query for all the agents.
+
+        An agent in two queues with different capacities: the queue offering the
+        item sets the limit, the load counts the channel's items of every queue."""
+        capacity = queue._crm_capacity(channel)
+        if capacity <= 0:
+            return self.browse()
+        if channel == "call":
+            # the PBX's word: an available agent has no call (a supervisor frees an
+            # agent a lost event left busy); in a call, another one only when the
+            # queue takes more than one at once, up to its capacity
+            available = self.filtered(lambda agent: agent.state == "available")
+            busy = self.filtered(lambda agent: agent.state == "busy") if capacity > 1 \
+                else self.browse()
+            loads = busy._crm_load_call() if busy else {}
+            return available | busy.filtered(lambda agent: loads.get(agent.id, 0) < capacity)
+        agents = self.filtered(lambda agent: agent.state in OFFER_STATES[channel])
+        if not agents:
+            return agents
+        loads = getattr(agents, f"_crm_load_{channel}")()
+        return agents.filtered(lambda agent: loads.get(agent.id, 0) < capacity)
+
+    def _crm_claim(self):
+        """The agent of ``self`` if no other item is being offered to them at this
+        moment (their row locked until the offer commits; skipped when another
+        transaction holds it), else no agent: two offers at once never wait for each
+        other, nor both take the agent's last free capacity."""
+        if not self:
+            return self
+        self.ensure_one()
+        self.env.cr.execute(SQL(
+            "SELECT id FROM crm_call_agent WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
+            self.id,
+        ))
+        return self if self.env.cr.rowcount else self.browse()
 
     @api.model
     def _crm_current_agent(self, company):
@@ -260,13 +426,21 @@ class CrmCallAgent(models.Model):
             result.setdefault(call.agent_id.id, call)
         return result
 
-    def _crm_switcher_info(self, call=None):
-        """The agent as the state switcher shows it; ``call``: their open call, when
-        the caller knows it already."""
+    def _crm_switcher_info(self, call=None, load=None):
+        """The agent as the state switcher shows it; ``call``: their open call, ``load``:
+        their load per channel, when the caller knows them already."""
         self.ensure_one()
         if call is None:
             call = self._crm_open_call_map().get(self.id)
+        if load is None:
+            load = self._crm_load().get(self.id, {})
+        capacity = self._crm_capacity_map()[self.id]
         return {
+            "load": [
+                {"channel": channel, "load": load.get(channel, 0),
+                 "capacity": capacity.get(channel, 0)}
+                for channel in CHANNEL_CODES if capacity.get(channel) or load.get(channel)
+            ],
             "id": self.id,
             "company_id": self.company_id.id,
             "state": self.state,
@@ -285,10 +459,12 @@ class CrmCallAgent(models.Model):
         agents = self.sudo()
         calls = {agent.id: call for agent in agents} if call is not None \
             else agents._crm_open_call_map()
+        loads = agents._crm_load()
         for agent in agents:
             agent.user_id.partner_id._bus_send(
                 "crm_callcenter/agent_state",
-                agent._crm_switcher_info(calls.get(agent.id) or agent.env["crm.call"]),
+                agent._crm_switcher_info(calls.get(agent.id) or agent.env["crm.call"],
+                                         loads.get(agent.id)),
             )
 
     def action_view_calls(self):

@@ -11,6 +11,14 @@ STRATEGIES = [
     ("least_busy", "Least busy"),
     ("skills", "Skills"),
 ]
+# sane bounds of the capacities per channel (items at once, per agent)
+CAPACITY_BOUNDS = {
+    "call": (1, 5),
+    "chat": (0, 20),
+    "complaint": (0, 200),
+}
+# minutes a complaint of another channel may wait without an owner: up to a week
+COMPLAINT_WAIT_MAX_MINUTES = 7 * 24 * 60
 OVERFLOW_ACTIONS = [
     ("none", "Keep waiting"),
     ("queue", "Another queue"),
@@ -93,6 +101,34 @@ class CrmCallQueue(models.Model):
         string="Customer's Salesperson First",
         help="For a sales queue: the customer's own salesperson takes the call when "
         "available.",
+    )
+    # the one work queue: how many items of each channel an agent takes at once
+    capacity_call = fields.Integer(
+        string="Calls at Once", default=1, tracking=True,
+        help="Calls an agent has at once (ringing or in progress) when this queue offers "
+        "them a call: 1 to 5. Above 1, an agent in a call is offered another one.",
+    )
+    capacity_chat = fields.Integer(
+        string="Chats at Once", default=3, tracking=True,
+        help="Live chats an agent answers at once when this queue offers them a chat: "
+        "0 to 20 (0: no chats from this queue).",
+    )
+    capacity_complaint = fields.Integer(
+        string="Complaints in Progress", default=10, tracking=True,
+        help="Complaints an agent has in progress (assigned to them, not closed) when this "
+        "queue assigns them one: 0 to 200 (0: no complaints from this queue).",
+    )
+    route_complaints = fields.Boolean(
+        string="Assign Complaints", tracking=True,
+        help="New complaints of the queue's team by e-mail and the portal are assigned to "
+        "the queue's agents, within their capacity: at once when one is free, otherwise "
+        "as soon as one is, the nearest SLA deadline first.",
+    )
+    complaint_wait_minutes = fields.Integer(
+        string="Assign Waiting Complaints After (min)", default=60,
+        help="Complaints of the queue's team from the other channels (phone, store, "
+        "social media...) still without an owner this many minutes after they came in "
+        "are assigned too (0: at once, by the next run).",
     )
     waiting_count = fields.Integer(string="Waiting", compute="_compute_waiting_count")
     service_level_target = fields.Float(
@@ -221,6 +257,35 @@ class CrmCallQueue(models.Model):
                     queue=queue.name, seconds=queue.wrap_up_seconds,
                 ))
 
+    @api.constrains("capacity_call", "capacity_chat", "capacity_complaint")
+    def _check_capacities(self):
+        labels = {
+            "call": self.env._("calls at once"),
+            "chat": self.env._("chats at once"),
+            "complaint": self.env._("complaints in progress"),
+        }
+        for queue in self:
+            for channel, (low, high) in CAPACITY_BOUNDS.items():
+                value = queue._crm_capacity(channel)
+                if not low <= value <= high:
+                    raise ValidationError(self.env._(
+                        "Queue %(queue)s: the capacity of %(channel)s must be between "
+                        "%(low)s and %(high)s, not %(value)s.",
+                        queue=queue.name, channel=labels[channel], low=low, high=high,
+                        value=value,
+                    ))
+
+    @api.constrains("complaint_wait_minutes")
+    def _check_complaint_wait_minutes(self):
+        for queue in self:
+            if not 0 <= queue.complaint_wait_minutes <= COMPLAINT_WAIT_MAX_MINUTES:
+                raise ValidationError(self.env._(
+                    "Queue %(queue)s: complaints wait between 0 and %(max)s minutes (a "
+                    "week) before they are assigned, not %(minutes)s.",
+                    queue=queue.name, max=COMPLAINT_WAIT_MAX_MINUTES,
+                    minutes=queue.complaint_wait_minutes,
+                ))
+
     @api.constrains("overflow_action", "overflow_queue_id")
     def _check_overflow_queue(self):
         for queue in self:
@@ -249,27 +314,42 @@ class CrmCallQueue(models.Model):
 
     # ACD -------------------------------------------------------------------
 
-    def _acd_available_agents(self):
-        """Available agents of the queue: one query."""
+    def _crm_capacity(self, channel):
+        """How many items of ``channel`` an agent has at once when this queue offers
+        them one."""
+        self.ensure_one()
+        return self[f"capacity_{channel}"]
+
+    def _acd_available_agents(self, channel="call"):
+        """The queue's agents it may offer an item of ``channel`` now (their state,
+        and their load within the queue's capacity): two queries."""
         self.ensure_one()
         return self.env["crm.call.agent"].search([
             ("queue_ids", "in", self.id),
-            ("state", "=", "available"),
+            ("state", "in", ("available", "busy")),
             ("company_id", "=", self.company_id.id),
-        ])
+        ])._crm_has_capacity(channel, self)
 
-    def _acd_pick(self, agents, now):
-        """The agent the queue's strategy picks among ``agents``, or none."""
+    def _acd_pick(self, agents, now, channel="call"):
+        """The agent the queue's strategy picks among ``agents`` for an item of
+        ``channel``, or none. Agents available come before agents in a call (who may
+        take a chat or a complaint meanwhile)."""
         self.ensure_one()
         if not agents:
             return agents
         oldest = datetime.min
 
         def idle(agent):
-            return (agent.date_state or oldest, agent.id)
+            return (agent.state != "available", agent.date_state or oldest, agent.id)
 
         if self.strategy == "round_robin":
-            return min(agents, key=lambda a: (a.date_last_offered or oldest, a.id))
+            # the agent offered an item of the channel longest ago
+            last = "date_last_complaint" if channel == "complaint" else "date_last_offered"
+            return min(agents, key=lambda a: (a[last] or oldest, a.id))
+        if self.strategy == "least_busy" and channel != "call":
+            # the fewest items of the channel open now
+            loads = getattr(agents, f"_crm_load_{channel}")()
+            return min(agents, key=lambda a: (loads.get(a.id, 0), *idle(a)))
         if self.strategy == "least_busy":
             # the calls of the company's day: its midnight is found in the query
             # itself (one query, whatever the company's time zone)
@@ -296,6 +376,102 @@ class CrmCallQueue(models.Model):
             return min(skilled, key=lambda a: (len(a.skill_ids - required), *idle(a)))
         return min(agents, key=idle)
 
+    def _acd_select(self, channel, partner, now, complaint=None):
+        """Choose the agent for an item of ``channel`` of the customer ``partner``
+        arriving in this queue: the value rules of the queue, then its strategy. The
+        ACD of every channel (calls, complaints) goes through here.
+
+        In order, each a setting of the queue: the owner of the customer's open
+        complaint (other than ``complaint``, the item itself), else — for calls —
+        that complaint's team queue; key customers ahead in the queue (calls); the
+        customer's salesperson; key customers to key-account agents; the queue's
+        strategy. Only agents the queue may offer an item of ``channel`` now, within
+        its capacity, are chosen, and the chosen one is claimed (their row locked):
+        two offers at once never take the same last free capacity.
+
+        :return: dict with ``queue`` (where the item goes, this one or the complaint's
+            team queue), ``agent`` (claimed; none: the item waits), ``rule`` (the
+            routing rule), ``steps`` (what was decided, as codes and ids) and
+            ``priority`` (1: ahead in the queue)
+        """
+        self.ensure_one()
+        Agent = self.env["crm.call.agent"]
+        queue = self
+        company = queue.company_id
+        # the customer as the item's company knows it (its tier is per company)
+        partner = partner.commercial_partner_id.with_company(company)
+        steps = []
+        result = {"queue": queue, "agent": Agent, "rule": "strategy", "steps": steps,
+                  "priority": 0}
+
+        def named(user):
+            """The agent of ``user`` in the company, if the queue may offer them the
+            item now: claimed."""
+            agent = Agent.search([
+                ("user_id", "=", user.id), ("company_id", "=", company.id),
+                ("state", "in", ("available", "busy")),
+            ], limit=1)
+            return agent._crm_has_capacity(channel, queue)._crm_claim()
+
+        if partner and (queue.route_complaint_owner or queue.route_complaint_team):
+            domain = [
+                ("commercial_partner_id", "=", partner.id),
+                ("stage_id.is_closed", "=", False),
+                ("company_id", "=", company.id),
+            ]
+            if complaint:
+                domain += [("id", "!=", complaint.id), ("user_id", "!=", False)]
+            open_complaint = self.env["crm.complaint"].search(
+                domain, order="priority desc, id desc", limit=1)
+            owner = open_complaint.user_id
+            if open_complaint and queue.route_complaint_owner and owner:
+                agent = named(owner)
+                if agent:
+                    steps.append({"code": "complaint_owner", "complaint": open_complaint.id,
+                                  "agent": agent.id})
+                    return {**result, "agent": agent, "rule": "complaint_owner"}
+                steps.append({"code": "complaint_owner_away",
+                              "complaint": open_complaint.id, "user": owner.id})
+            if open_complaint and queue.route_complaint_team and open_complaint.team_id \
+                    and channel == "call":
+                team_queue = self.search([
+                    ("team_id", "=", open_complaint.team_id.id),
+                    ("company_id", "=", company.id),
+                ], limit=1)
+                if team_queue and team_queue != queue:
+                    steps.append({"code": "complaint_team", "complaint": open_complaint.id,
+                                  "queue": team_queue.id})
+                    queue = result["queue"] = team_queue
+                    result["rule"] = "complaint_team"
+        is_key = partner.customer_tier == "key"
+        if is_key and queue.route_key_priority and channel == "call":
+            result["priority"] = 1
+            steps.append({"code": "key_priority"})
+        if partner.user_id and queue.route_salesperson:
+            agent = named(partner.user_id)
+            if agent:
+                steps.append({"code": "salesperson", "agent": agent.id})
+                return {**result, "agent": agent, "rule": "salesperson"}
+            steps.append({"code": "salesperson_away", "user": partner.user_id.id})
+        agents = queue._acd_available_agents(channel)
+        rule = result["rule"]
+        if is_key and queue.route_key_account_agents:
+            key_agents = agents.filtered("is_key_account")
+            if key_agents:
+                agents = key_agents
+                rule = "key_account"
+                steps.append({"code": "key_account"})
+        agent = queue._acd_pick(agents, now, channel)
+        while agent and not agent._crm_claim():
+            # an offer at the same moment took them: the next one by the strategy
+            agents -= agent
+            agent = queue._acd_pick(agents, now, channel)
+        if agent:
+            steps.append({"code": "strategy", "queue": queue.id, "strategy": queue.strategy,
+                          "agent": agent.id})
+            return {**result, "agent": agent, "rule": rule}
+        return result
+
     def _acd_dispatch(self, agents):
         """Offer each of ``agents`` (available, in ``sudo``) the first waiting call of
         their queues: higher priority first, then the longest waiting."""
@@ -310,3 +486,9 @@ class CrmCallQueue(models.Model):
                 call._acd_offer(agent, "dispatched", [{
                     "code": "dispatched", "agent": agent.id, "queue": call.queue_id.id,
                 }], {}, now)
+        # an agent free again may have room for a waiting complaint as well
+        if agents.queue_ids.filtered("route_complaints"):
+            cron = self.env.ref("crm_callcenter.crm_complaint_cron_acd_assign",
+                                raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger()

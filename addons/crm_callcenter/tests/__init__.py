@@ -16,3 +16,6 @@ from . import test_company_timezone
 from . import test_do_not_call
 from . import test_followup
 from . import test_jobs_concurrency
+from . import test_capacity
+from . import test_complaint_routing
+from . import test_complaint_routing_concurrency

@@ -58,6 +58,53 @@ class TestCallcenterSecurity(CallcenterSetup, RpcMixin, HttpCase):
                         [self.agent_a.id])
         self.assertEqual(self.agent_a.state, "available")
 
+    def test_load_and_assignment_refused_over_rpc(self):
+        """What the ACD derives — an agent's load per channel, the last complaint
+        assigned, a complaint's assignment and its reason — no client writes, context
+        keys included; the capacities are the managers' settings."""
+        context = {"tracking_disable": True, "install_mode": True, "crm_acd_assigning": True}
+        for vals in ({"load_complaint_count": 5}, {"load_call_count": 3},
+                     {"load_display": "Calls 0/5"},
+                     {"date_last_complaint": "2025-01-01 00:00:00"}):
+            with self.subTest(vals=vals):
+                # agents write no agent; supervisors (who do) not these fields
+                self.assertRpcRefused(AccessError, "cc_agent_a", "crm.call.agent", "write",
+                                      [self.agent_a.id], vals, context=context)
+                error = self.assertRpcRefused(
+                    AccessError, "cc_supervisor", "crm.call.agent", "write",
+                    [self.agent_a.id], vals, context=context)
+                self.assertIn("cannot be set by hand", error["message"])
+        self.queue.route_complaints = True
+        self._available(self.agent_a)
+        complaint = self.env["crm.complaint"].create({
+            "name": "Assigned by the queue", "channel": "portal", "team_id": self.team.id,
+            "partner_id": self.env["res.partner"].create({"name": "RPC Customer"}).id,
+        })
+        self.assertEqual(complaint.user_id, self.user_a)
+        for vals in ({"acd_routing_steps": [{"code": "text", "text": "I say so"}]},
+                     {"acd_queue_id": self.desk_queue.id},
+                     {"acd_date_assigned": "2025-01-01 00:00:00"},
+                     {"acd_routing_reason": "I say so"}):
+            with self.subTest(vals=vals):
+                error = self.assertRpcRefused(
+                    AccessError, "cc_agent_a", "crm.complaint", "write", [complaint.id],
+                    vals, context=context)
+                self.assertIn("cannot be set by hand", error["message"])
+        self.assertRpcRefused(AccessError, "cc_agent_a", "crm.complaint", "create", [{
+            "name": "Forged", "acd_queue_id": self.queue.id}])
+        self.assertEqual(complaint.acd_queue_id, self.queue)
+        self.assertRpcRefused(AccessError, "cc_agent_a", "crm.call.queue", "write",
+                              [self.queue.id], {"capacity_complaint": 200})
+        self.assertRpcRefused(AccessError, "cc_supervisor", "crm.call.queue", "write",
+                              [self.queue.id], {"capacity_call": 5})
+        # the agent reads their own load, and the reason of their complaint
+        self.assertEqual(self.rpc_result("cc_agent_a", "crm.call.agent", "read",
+                                         [self.agent_a.id], ["load_complaint_count"])[0]
+                         ["load_complaint_count"], 1)
+        self.assertIn("Agent An", self.rpc_result(
+            "cc_agent_a", "crm.complaint", "read", [complaint.id],
+            ["acd_routing_reason"])[0]["acd_routing_reason"])
+
     def test_who_sees_which_calls(self):
         Call = self.env["crm.call"]
         ours = Call.search([("id", "in", (self.call_a | self.call_b | self.call_c).ids)])

@@ -6,7 +6,7 @@ import { DropdownItem } from "@web/core/dropdown/dropdown_item";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
-import { AGENT_STATES } from "./agent_state_service";
+import { AGENT_STATES, CHANNEL_LOADS } from "./agent_state_service";
 
 /**
  * The agent's state switcher in the systray, on every screen of the web client
@@ -38,6 +38,10 @@ export class AgentStateMenu extends Component {
      * steps aside meanwhile. */
     onStateChanged(isOpen) {
         document.body.classList.toggle("o_crm_agent_state_open", isOpen);
+        if (isOpen) {
+            // the load changes with every complaint assigned or closed: read it anew
+            this.agentService.refresh();
+        }
     }
 
     get agent() {
@@ -46,6 +50,18 @@ export class AgentStateMenu extends Component {
 
     get stateInfo() {
         return AGENT_STATES[this.agent.state] || AGENT_STATES.offline;
+    }
+
+    /** The agent's load per channel against their capacity, e.g. "Calls 1/1". */
+    get loads() {
+        return (this.agent.load || []).map((item) => ({
+            channel: item.channel,
+            full: item.load >= item.capacity,
+            text: (CHANNEL_LOADS[item.channel] || CHANNEL_LOADS.call)({
+                load: item.load,
+                capacity: item.capacity,
+            }).toString(),
+        }));
     }
 
     get inCall() {

@@ -13,6 +13,14 @@ export const AGENT_STATES = {
     away: { label: _t("Away"), icon: "fa-coffee" },
 };
 
+/** The load of a channel of the one work queue against the agent's capacity, as
+ * the switcher shows it (the same texts as the agent's form). */
+export const CHANNEL_LOADS = {
+    call: (values) => _t("Calls %(load)s/%(capacity)s", values),
+    chat: (values) => _t("Chats %(load)s/%(capacity)s", values),
+    complaint: (values) => _t("Complaints %(load)s/%(capacity)s", values),
+};
+
 /**
  * The call center agent in the web client: their state (for the systray switcher)
  * and the screen-pop of the calls the ACD rings them for. Both come live from the
@@ -132,6 +140,12 @@ export const crmCallcenterAgentService = {
         return {
             state,
             openRecord,
+            /** Read the agent again (their load changes without a state change). */
+            async refresh() {
+                if (state.agent) {
+                    applyAgent(await orm.silent.call("crm.call.agent", "get_my_agent_state", []));
+                }
+            },
             /** Switch the current user's agent to ``agentState`` (available, away, offline). */
             async switchState(agentState) {
                 state.switching = true;
