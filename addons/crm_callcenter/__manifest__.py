@@ -2,14 +2,14 @@
     "name": "CRM Call Center: ACD, IVR and CTI",
     "summary": "Call log matched to customers, value-based routing (ACD), IVR menus and "
     "a CTI interface for the PBX",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "CRM Suite",
     "website": "https://github.com/crm-suite/crm-suite",
     "development_status": "Beta",
     "maintainers": ["crm-suite"],
-    "depends": ["crm_service", "crm_marketing", "phone_validation"],
+    "depends": ["crm_service", "crm_marketing", "phone_validation", "im_livechat"],
     # numbers in E.164 and the do-not-call list: the host reads them with it
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
@@ -27,6 +27,7 @@
         "views/crm_call_list_entry_views.xml",
         "views/crm_lead_views.xml",
         "views/crm_complaint_views.xml",
+        "views/im_livechat_channel_views.xml",
         "report/crm_call_report_views.xml",
         "views/res_partner_views.xml",
         "wizard/crm_call_list_outcome_wizard_views.xml",

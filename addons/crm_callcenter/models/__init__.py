@@ -11,3 +11,6 @@ from . import crm_cti_endpoint
 from . import res_partner
 from . import crm_lead
 from . import crm_complaint
+from . import im_livechat_channel
+from . import discuss_channel
+from . import chatbot_script_step

@@ -92,6 +92,10 @@ class CrmCallAgent(models.Model):
         string="Last Complaint Assigned", readonly=True, copy=False,
         help="When the ACD last assigned the agent a complaint (round robin of complaints).",
     )
+    date_last_chat = fields.Datetime(
+        string="Last Chat Offered", readonly=True, copy=False,
+        help="When the ACD last offered the agent a live chat (round robin of chats).",
+    )
     # the load per channel, read live (never stored): what the agent has open now
     load_call_count = fields.Integer(
         string="Calls Now", compute="_compute_load",
@@ -145,7 +149,7 @@ class CrmCallAgent(models.Model):
                 "date_wrap_up_end", "name", "date_last_complaint",
                 # read live from the calls, chats and complaints
                 "load_call_count", "load_chat_count", "load_complaint_count",
-                "load_display")
+                "load_display", "date_last_chat")
 
     # capacity and load per channel -------------------------------------------
 
@@ -172,9 +176,28 @@ class CrmCallAgent(models.Model):
         }
 
     def _crm_load_chat(self):
-        """{agent id: live chat sessions they answer}. Hook: the live chat step of the
-        one work queue counts the host's im_livechat sessions here; none until then."""
-        return {}
+        """{agent id: live chat sessions they answer}: the host's live chat sessions
+        still open (the visitor has not left, the session not ended) whose operator
+        is the agent's user, whatever the channel. One grouped query."""
+        users = self.user_id
+        if not users:
+            return {}
+        Channel = self.env["discuss.channel"]
+        Channel.flush_model(["channel_type", "livechat_active", "livechat_operator_id"])
+        users.flush_model(["partner_id"])
+        self.env.cr.execute(SQL(
+            """
+            SELECT users.id, COUNT(*) FROM discuss_channel channel
+              JOIN res_users users ON users.partner_id = channel.livechat_operator_id
+             WHERE channel.channel_type = 'livechat' AND channel.livechat_active
+               AND users.id IN %s
+             GROUP BY users.id
+            """,
+            tuple(users.ids),
+        ))
+        counts = dict(self.env.cr.fetchall())
+        return {agent.id: counts[agent.user_id.id] for agent in self
+                if agent.user_id.id in counts}
 
     def _crm_load_complaint(self):
         """{agent id: complaints in progress}: the complaints of the agent's company

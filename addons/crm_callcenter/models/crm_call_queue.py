@@ -344,7 +344,8 @@ class CrmCallQueue(models.Model):
 
         if self.strategy == "round_robin":
             # the agent offered an item of the channel longest ago
-            last = "date_last_complaint" if channel == "complaint" else "date_last_offered"
+            last = {"complaint": "date_last_complaint", "chat": "date_last_chat"}.get(
+                channel, "date_last_offered")
             return min(agents, key=lambda a: (a[last] or oldest, a.id))
         if self.strategy == "least_busy" and channel != "call":
             # the fewest items of the channel open now
@@ -379,7 +380,7 @@ class CrmCallQueue(models.Model):
     def _acd_select(self, channel, partner, now, complaint=None):
         """Choose the agent for an item of ``channel`` of the customer ``partner``
         arriving in this queue: the value rules of the queue, then its strategy. The
-        ACD of every channel (calls, complaints) goes through here.
+        ACD of every channel (calls, complaints, live chats) goes through here.
 
         In order, each a setting of the queue: the owner of the customer's open
         complaint (other than ``complaint``, the item itself), else — for calls —

@@ -19,3 +19,5 @@ from . import test_jobs_concurrency
 from . import test_capacity
 from . import test_complaint_routing
 from . import test_complaint_routing_concurrency
+from . import test_livechat_routing
+from . import test_livechat_routing_concurrency

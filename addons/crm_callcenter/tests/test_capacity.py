@@ -78,8 +78,8 @@ class TestCapacity(CrmCallcenterCommon):
         ])
 
     def test_load_is_one_query_per_channel(self):
-        """The load of many agents: one grouped query per channel (and the agents'
-        own row), the same for 2 or 20 agents."""
+        """The load of many agents: one grouped query per channel — calls, live
+        chats, complaints — and the agents' own row, the same for 2 or 20 agents."""
         def grow(size):
             users = self.env["res.users"].create([{
                 "name": f"Load Agent {size}-{index}", "login": f"cc_load_{size}_{index}",
@@ -90,15 +90,20 @@ class TestCapacity(CrmCallcenterCommon):
             } for index, user in enumerate(users)])
             for user in users:
                 self._complaints(user, 2)
+                self.env["discuss.channel"].sudo().create({
+                    "name": f"Chat of {user.name}", "channel_type": "livechat",
+                    "livechat_active": True, "livechat_operator_id": user.partner_id.id,
+                })
             return agents
 
         for size in (2, 20):
             agents = grow(size)
             self.env.flush_all()
             self.env.invalidate_all()
-            with self.subTest(size=size), self.assertQueryCount(3):
+            with self.subTest(size=size), self.assertQueryCount(4):
                 loads = agents._crm_load()
             self.assertEqual({load["complaint"] for load in loads.values()}, {2})
+            self.assertEqual({load["chat"] for load in loads.values()}, {1})
 
     def test_two_queues_the_offering_queue_sets_the_limit(self):
         """An agent in two queues: the queue offering the item sets the limit for

@@ -1,0 +1,88 @@
+from odoo import api, fields, models
+
+CHAT_STATUSES = [
+    ("waiting", "Waiting for an Answer"),
+    ("answered", "Operator Answered"),
+    ("abandoned", "Abandoned"),
+]
+
+
+class DiscussChannel(models.Model):
+    """Live chat sessions offered through a call center queue: which queue, and
+    whether an operator answered before the visitor left (abandoned otherwise),
+    measured by the server for the queues' figures."""
+
+    _name = "discuss.channel"
+    _inherit = ["discuss.channel", "crm.protected.fields.mixin"]
+
+    crm_queue_id = fields.Many2one(
+        "crm.call.queue", string="Call Center Queue", readonly=True, copy=False,
+        index="btree_not_null", groups="crm_callcenter.group_crm_callcenter_agent",
+        help="The queue of the live chat channel that offered this session.",
+    )
+    crm_chat_status = fields.Selection(
+        CHAT_STATUSES, string="Chat Outcome", readonly=True, copy=False,
+        groups="crm_callcenter.group_crm_callcenter_agent",
+        help="Waiting until the operator's first message (answered); abandoned when the "
+        "visitor left or the session ended before it.",
+    )
+    crm_date_answered = fields.Datetime(
+        string="Chat Answered On", readonly=True, copy=False,
+        groups="crm_callcenter.group_crm_callcenter_agent",
+        help="When the operator first wrote in the session.",
+    )
+
+    @api.model
+    def _crm_server_fields(self):
+        # measured by the server: no client sets them, visitor, operator or manager
+        return (*super()._crm_server_fields(), "crm_queue_id", "crm_chat_status",
+                "crm_date_answered")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        channels = super().create(vals_list)
+        offered = channels.sudo().filtered("crm_queue_id")
+        if offered:
+            offered._crm_chat_offered()
+        return channels
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "livechat_active" in vals and not vals["livechat_active"]:
+            ended = self.sudo().filtered("crm_queue_id")
+            # ended before the operator's first message: the visitor was not answered
+            ended.filtered(lambda channel: channel.crm_chat_status == "waiting").write(
+                {"crm_chat_status": "abandoned"})
+            # a chat ended frees its agent's capacity: their state switcher shows it
+            ended._crm_operator_agents()._crm_notify_state()
+        return result
+
+    def _message_post_after_hook(self, message, msg_vals):
+        result = super()._message_post_after_hook(message, msg_vals)
+        if self.channel_type == "livechat" and message.message_type == "comment":
+            channel = self.sudo()
+            author = message.sudo().author_id
+            if channel.crm_chat_status == "waiting" and author \
+                    and author == channel.livechat_operator_id:
+                channel.write({"crm_chat_status": "answered",
+                               "crm_date_answered": message.sudo().date})
+        return result
+
+    def _crm_operator_agents(self):
+        """The agents whose users are the operators of the sessions of ``self`` (in
+        ``sudo``), in the companies of the sessions' queues: one query."""
+        if not self:
+            return self.env["crm.call.agent"]
+        return self.env["crm.call.agent"].sudo().search([
+            ("user_id.partner_id", "in", self.livechat_operator_id.ids),
+            ("company_id", "in", self.crm_queue_id.company_id.ids),
+        ])
+
+    def _crm_chat_offered(self):
+        """Sessions of ``self`` (in ``sudo``) just offered through their queue: their
+        agents were offered a chat now (round robin of chats), and their load
+        changed."""
+        agents = self._crm_operator_agents()
+        if agents:
+            agents.write({"date_last_chat": fields.Datetime.now()})
+            agents._crm_notify_state()
