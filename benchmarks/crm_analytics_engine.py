@@ -28,6 +28,7 @@ import resource
 import time
 import tracemalloc
 from contextlib import contextmanager
+from datetime import timedelta
 
 import numpy as np
 from _odoo import ROOT, load_registry
@@ -113,11 +114,13 @@ def fill(env, customers, orders, SQL):
                                 amount_untaxed, amount_tax, amount_total, currency_rate,
                                 create_date, write_date, create_uid, write_uid)
         SELECT 'BENCH/' || o.n, o.p, o.p, o.p, %(company)s, %(currency)s, 'sale',
-               date_trunc('day', NOW()) - (%(days)s - 1 - o.day) * INTERVAL '1 day'
-                   + INTERVAL '10 hours',
-               o.amount, 0, o.amount, 1, NOW(), NOW(), 1, 1
-          FROM unnest(%(partners)s::integer[], %(day)s::integer[], %(amount)s::numeric[])
-               WITH ORDINALITY AS o(p, day, amount, n)
+               o.placed, o.amount, 0, o.amount, 1, o.placed, o.placed, 1, 1
+          FROM (SELECT *, date_trunc('day', NOW() AT TIME ZONE 'UTC')
+                          - (%(days)s - 1 - day) * INTERVAL '1 day'
+                          + INTERVAL '10 hours' AS placed
+                  FROM unnest(%(partners)s::integer[], %(day)s::integer[],
+                              %(amount)s::numeric[])
+                       WITH ORDINALITY AS o(p, day, amount, n)) AS o
         """,
         company=company.id, currency=company.currency_id.id, days=DAYS,
         partners=ids[index].tolist(), day=day.tolist(), amount=amount.tolist(),
@@ -240,7 +243,30 @@ def main():
                       f"b={model.bgnbd_b:.3f} p={model.gg_p:.3f} "
                       f"q={model.gg_q:.3f} gamma={model.gg_gamma:.3f}")
 
-            # the next day's run: the same customers, warnings only for new episodes
+            # the next day's run: a day of new orders (written now, after the first
+            # run: their customers are counted again in full), warnings only for new
+            # episodes
+            cr.execute(SQL(
+                """INSERT INTO sale_order (name, partner_id, partner_invoice_id,
+                                       partner_shipping_id, company_id, currency_id,
+                                       state, date_order, amount_untaxed, amount_tax,
+                                       amount_total, currency_rate, create_date,
+                                       write_date, create_uid, write_uid)
+                SELECT 'BENCH/NEXT/' || p.id, p.id, p.id, p.id, %(company)s,
+                       %(currency)s, 'sale', %(placed)s, 20 + mod(p.id::bigint * 7919, 400), 0,
+                       20 + mod(p.id::bigint * 7919, 400), 1, NOW() AT TIME ZONE 'UTC',
+                       NOW() AT TIME ZONE 'UTC', 1, 1
+                  FROM res_partner p
+                 WHERE mod(p.id, %(every)s) = 0
+                   AND p.id IN (SELECT partner_id FROM sale_order
+                                 WHERE company_id = %(company)s)""",
+                company=company.id, currency=company.currency_id.id,
+                placed=company._crm_day_start(fields.Date.add(model.as_of, days=1))
+                + timedelta(hours=10),
+                # as many as a day of the history has, about
+                every=max(args.customers * DAYS // count, 1),
+            ))
+            print(f"next day's new orders: {cr.rowcount}")
             with timed_steps(engine_class, {}) as steps:
                 start = time.perf_counter()
                 model = env["crm.analytics.engine"].run(

@@ -4,4 +4,6 @@ from . import crm_customer_value
 from . import res_partner
 from . import crm_clv_model
 from . import crm_customer_value_history
+from . import crm_customer_value_recount
+from . import sale_order
 from . import crm_analytics_engine

@@ -11,7 +11,7 @@ from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
 from ..tools import clv_fit
-from .crm_customer_value import RFM_SEGMENT_GRID
+from .crm_customer_value import ORDER_STATE_FIELDS, RFM_SEGMENT_GRID
 
 # what a run meets when another run wrote the same rows first (serialization,
 # deadlock, a lock it could not get): the other run's values stand
@@ -53,10 +53,47 @@ def _sane(params):
 
 
 def _array_literal(values):
-    """A PostgreSQL array literal of numbers, ``{1,2.5,...}``: one string parameter
-    that the database parses at once, where a list would become an ARRAY[...]
-    expression of as many parameters."""
-    return "{" + ",".join(map(repr, np.asarray(values).tolist())) + "}"
+    """A PostgreSQL array literal of numbers, ``{1,2.5,NULL,...}`` (NaN is NULL): one
+    string parameter that the database parses at once, where a list would become an
+    ARRAY[...] expression of as many parameters."""
+    return "{" + ",".join(
+        "NULL" if value != value else repr(value)  # NaN is the only value unequal to itself
+        for value in np.asarray(values).tolist()) + "}"
+
+
+def _ntile(buckets, order):
+    """The bucket (1 to ``buckets``) of each row, as SQL's ``NTILE`` gives it over the
+    rows sorted by ``order`` (the indices of the rows in their sorted order): buckets
+    of equal size, the first ones one row larger when the rows do not divide evenly."""
+    count = len(order)
+    size, larger = divmod(count, buckets)
+    position = np.arange(count)
+    cut = larger * (size + 1)
+    tiles = np.where(position < cut, position // (size + 1),
+                     larger + (position - cut) // max(size, 1)) + 1
+    result = np.empty(count, dtype=np.int64)
+    result[order] = tiles
+    return result
+
+
+def _scores(data):
+    """The RFM scores by quintiles and the value of the customers before each one in
+    the order of value (the customer pyramid), from the columns ``partner_id, x, t_x,
+    age, ..., frequency, monetary`` of the customers: sorted once each in memory, ties
+    broken by partner id, as the rules of readme/USAGE.md say.
+
+    :return: r, f and m scores, the value before each customer, the total value
+    """
+    ids, t_x, age = data[:, 0], data[:, 2], data[:, 3]
+    frequency, monetary = data[:, 10], data[:, 11]
+    recency = age - t_x  # days since the last purchase
+    r_score = _ntile(5, np.lexsort((-ids, -recency)))
+    f_score = _ntile(5, np.lexsort((-ids, frequency)))
+    m_score = _ntile(5, np.lexsort((-ids, monetary)))
+    by_value = np.lexsort((ids, -monetary))
+    before = np.empty_like(monetary)
+    before[by_value] = np.cumsum(monetary[by_value]) - monetary[by_value]
+    return r_score, f_score, m_score, before, float(monetary.sum())
 
 
 class CrmAnalyticsEngine(models.AbstractModel):
@@ -201,8 +238,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
         cr.execute(SQL("SELECT set_config('work_mem', %s, TRUE), set_config('jit', 'off', TRUE)",
                        RUN_WORK_MEM))
         self._insert_customers(company, as_of)
-        model, predictions = self._fit_and_predict(company, as_of)
-        self._compute_values(company, predictions)
+        model, scores = self._fit_and_predict(company, as_of)
+        self._compute_values(company, scores)
         changed = self._write_values(company, as_of, model)
         self._insert_history(company, as_of, model)
         self._alert_churn(company, as_of, model)
@@ -213,15 +250,27 @@ class CrmAnalyticsEngine(models.AbstractModel):
                        work_mem, jit))
         return model
 
-    def _orders_query(self, company, as_of):
-        """Confirmed orders of ``company`` dated up to ``as_of``: commercial partner, day
-        (the company's, in its time zone) and untaxed amount in company currency (a
-        negative order, a refund, counts negatively), as an exact numeric: a fully
-        refunded period sums to zero."""
+    def _orders_query(self, company, as_of, windows=(), partners=None):
+        """Confirmed orders of ``company`` dated up to ``as_of`` (and in one of the
+        ``windows``, if given: pairs of days ``(after, up_to)``; of the customers of
+        the SQL ``partners``, if given):
+        commercial partner, day (the company's, in its time zone) and untaxed amount
+        in company currency (a negative order, a refund, counts negatively), as an
+        exact numeric: a fully refunded period sums to zero."""
         states = tuple(
             state for state in ("sale", "done")
             if state in dict(self.env["sale.order"]._fields["state"].selection)
         )
+        conditions = [SQL("so.date_order < %s",
+                          company._crm_day_start(fields.Date.add(as_of, days=1)))]
+        if windows:
+            conditions.append(SQL("(%s)", SQL(" OR ").join(
+                SQL("(so.date_order >= %s AND so.date_order < %s)",
+                    company._crm_day_start(fields.Date.add(after, days=1)),
+                    company._crm_day_start(fields.Date.add(up_to, days=1)))
+                for after, up_to in windows)))
+        if partners is not None:
+            conditions.append(SQL("partner.commercial_partner_id IN (%s)", partners))
         return SQL(
             """SELECT partner.commercial_partner_id AS partner_id,
                       %(day)s AS day,
@@ -230,76 +279,234 @@ class CrmAnalyticsEngine(models.AbstractModel):
                  JOIN res_partner partner ON partner.id = so.partner_id
                 WHERE so.state IN %(states)s
                   AND so.company_id = %(company)s
-                  AND so.date_order < %(end)s""",
+                  AND %(conditions)s""",
             day=company._crm_local_date_sql(SQL("so.date_order")),
             amount=self.env["sale.order"]._crm_amount_company_sql("so"),
             states=states,
             company=company.id,
-            end=company._crm_day_start(fields.Date.add(as_of, days=1)),
+            conditions=SQL(" AND ").join(conditions),
         )
 
-    def _insert_customers(self, company, as_of):
+    @staticmethod
+    def _order_days_sql(orders):
+        """The orders of ``orders`` (SQL) per customer and day: net amount, number of
+        purchases (orders that are not refunds) and their spend."""
+        return SQL(
+            """SELECT partner_id, day,
+                      SUM(amount) AS amount,
+                      COUNT(*) FILTER (WHERE amount >= 0) AS purchases,
+                      SUM(amount) FILTER (WHERE amount >= 0) AS spend
+                 FROM (%s) AS orders
+             GROUP BY partner_id, day""", orders)
+
+    def _orders_basis(self, company):
+        """What the order figures carried from one run to the next depend on besides
+        the orders (see ``_insert_customers``)."""
+        return (f"1|{company._crm_tz()}|{company.currency_id.id}|"
+                f"{company.crm_churn_spend_days}|{HOLDOUT_DAYS}")
+
+    def _previous_run(self, company, as_of):
+        """The last run of ``company`` whose figures the run for ``as_of`` can go on
+        from: done (not failed), counted on the same basis, up to 31 days before."""
+        previous = self.env["crm.clv.model"].sudo().search(
+            [("company_id", "=", company.id), ("state", "!=", "failed")],
+            order="id desc", limit=1)
+        if (previous and previous.orders_basis == self._orders_basis(company)
+                and previous.as_of <= as_of <= fields.Date.add(previous.as_of, days=31)):
+            return previous
+        return None
+
+    def _insert_customers(self, company, as_of, full=False):
         """One row per customer in a temporary table: RFM figures, (x, t_x, T, m_x) in
         days, the first and last purchase days and the spend of the first one, the
-        spend of the last churn-warning period and of the period before. One pass over
-        the orders: grouped by customer and day, then by customer."""
+        spend of the last churn-warning period and of the period before, and the
+        exact figures the value rows carry to the next run.
+
+        The first run counts every order (grouped by customer and day, then by
+        customer). A run that follows one of up to a month before (on the same basis:
+        time zone, currency, churn period) goes on from the figures stored on the
+        value rows: it reads the orders of the new days and of the days that leave
+        the churn periods and the holdout period, and counts again in full only the
+        customers whose orders changed meanwhile: an order written since (confirmed,
+        cancelled, changed, moved) or a partner moved or merged
+        (``crm.customer.value.recount``). ``full`` counts every order all the same."""
         cr = self.env.cr
+        cal_end = fields.Date.subtract(as_of, days=HOLDOUT_DAYS)
+        previous = None if full else self._previous_run(company, as_of)
+        if previous is None:
+            counted = self._figures_sql(company, as_of, self._orders_query(company, as_of))
+        else:
+            counted = self._carried_figures_sql(company, as_of, previous)
         cr.execute(SQL(
             """DROP TABLE IF EXISTS %(table)s;
             CREATE TEMPORARY TABLE %(table)s ON COMMIT DROP AS
-            WITH days AS (
-                SELECT partner_id, day,
-                       SUM(amount) AS amount,
-                       COUNT(*) FILTER (WHERE amount >= 0) AS purchases,
-                       SUM(amount) FILTER (WHERE amount >= 0) AS spend
-                  FROM (%(orders)s) AS orders
-              GROUP BY partner_id, day
-            ),
-            purchase_days AS (
-                SELECT *, day = MIN(day) FILTER (WHERE purchases > 0)
-                                OVER (PARTITION BY partner_id) AS first
-                  FROM days
-            )
             SELECT partner_id,
-                   %(as_of)s::date - MAX(day) FILTER (WHERE purchases > 0)
-                       AS recency_days,
-                   SUM(purchases)::integer AS frequency,
-                   SUM(amount)::double precision AS monetary,
-                   (COUNT(*) FILTER (WHERE purchases > 0) - 1)::integer AS x,
-                   (MAX(day) FILTER (WHERE purchases > 0)
-                    - MIN(day) FILTER (WHERE purchases > 0)) AS t_x,
-                   %(as_of)s::date - MIN(day) FILTER (WHERE purchases > 0) AS age,
-                   MIN(day) FILTER (WHERE purchases > 0) AS first_day,
-                   MAX(day) FILTER (WHERE purchases > 0) AS last_day,
-                   COALESCE(SUM(spend) FILTER (WHERE first), 0)::double precision
-                       AS first_spend,
-                   (COUNT(*) FILTER (WHERE purchases > 0 AND day <= %(cal_end)s) - 1)
-                       ::double precision AS x_cal,
-                   (MAX(day) FILTER (WHERE purchases > 0 AND day <= %(cal_end)s)
-                    - MIN(day) FILTER (WHERE purchases > 0))::double precision AS t_x_cal,
-                   CASE WHEN MIN(day) FILTER (WHERE purchases > 0) <= %(cal_end)s
-                        THEN %(cal_end)s::date - MIN(day) FILTER (WHERE purchases > 0)
-                        END::double precision AS age_cal,
-                   COUNT(*) FILTER (WHERE purchases > 0 AND day > %(cal_end)s)
-                       ::double precision AS x_holdout,
-                   COALESCE(AVG(spend) FILTER (WHERE purchases > 0 AND NOT first), 0)
+                   (%(as_of)s::date - last_day) AS recency_days,
+                   purchases::integer AS frequency,
+                   amount::double precision AS monetary,
+                   (days - 1)::integer AS x,
+                   (last_day - first_day) AS t_x,
+                   %(as_of)s::date - first_day AS age,
+                   first_day, last_day,
+                   first_spend::double precision AS first_spend,
+                   (days - holdout_days - 1)::double precision AS x_cal,
+                   (last_cal - first_day)::double precision AS t_x_cal,
+                   CASE WHEN first_day <= %(cal_end)s
+                        THEN %(cal_end)s::date - first_day END::double precision
+                       AS age_cal,
+                   holdout_days::double precision AS x_holdout,
+                   CASE WHEN days > 1 THEN (spend - first_spend) / (days - 1) ELSE 0 END
                        ::double precision AS m_x,
-                   COALESCE(SUM(amount) FILTER (
-                       WHERE day > %(as_of)s::date - %(period)s), 0)::double precision
-                       AS recent_spend,
-                   COALESCE(SUM(amount) FILTER (
-                       WHERE day <= %(as_of)s::date - %(period)s
-                         AND day > %(as_of)s::date - 2 * %(period)s), 0)
-                       ::double precision AS previous_spend
-              FROM purchase_days
-          GROUP BY partner_id
-            HAVING COUNT(*) FILTER (WHERE purchases > 0) > 0""",
+                   recent::double precision AS recent_spend,
+                   previous::double precision AS previous_spend,
+                   amount AS orders_amount, spend AS orders_spend,
+                   first_spend AS orders_first_spend, recent AS orders_recent_spend,
+                   previous AS orders_previous_spend, holdout_days::integer
+                       AS orders_holdout_days,
+                   last_cal AS orders_calibration_last_date
+              FROM (%(counted)s) AS figures""",
             table=SQL.identifier(CUSTOMER_TABLE),
-            orders=self._orders_query(company, as_of),
-            as_of=as_of,
-            cal_end=fields.Date.subtract(as_of, days=HOLDOUT_DAYS),
-            period=company.crm_churn_spend_days,
+            as_of=as_of, cal_end=cal_end, counted=counted,
         ))
+
+    def _figures_sql(self, company, as_of, orders):
+        """The exact order figures of each customer of ``orders`` (SQL, see
+        ``_orders_query``) up to ``as_of``: purchase days, purchases, net amount, spend
+        on purchase days, first and last purchase days, spend of the first one, net
+        amount of the last churn period and of the one before, purchase days in the
+        holdout period and the last one before it. Customers with a purchase only."""
+        period = company.crm_churn_spend_days
+        return SQL(
+            """SELECT partner_id,
+                      COUNT(*) FILTER (WHERE purchases > 0) AS days,
+                      SUM(purchases) AS purchases,
+                      SUM(amount) AS amount,
+                      COALESCE(SUM(spend), 0) AS spend,
+                      MIN(day) FILTER (WHERE purchases > 0) AS first_day,
+                      MAX(day) FILTER (WHERE purchases > 0) AS last_day,
+                      COALESCE(SUM(spend) FILTER (WHERE first), 0) AS first_spend,
+                      COALESCE(SUM(amount) FILTER (
+                          WHERE day > %(as_of)s::date - %(period)s), 0) AS recent,
+                      COALESCE(SUM(amount) FILTER (
+                          WHERE day <= %(as_of)s::date - %(period)s
+                            AND day > %(as_of)s::date - 2 * %(period)s), 0) AS previous,
+                      COUNT(*) FILTER (WHERE purchases > 0 AND day > %(cal_end)s)
+                          AS holdout_days,
+                      MAX(day) FILTER (WHERE purchases > 0 AND day <= %(cal_end)s)
+                          AS last_cal
+                 FROM (SELECT *, day = MIN(day) FILTER (WHERE purchases > 0)
+                                       OVER (PARTITION BY partner_id) AS first
+                         FROM (%(days)s) AS days) AS purchase_days
+             GROUP BY partner_id
+               HAVING COUNT(*) FILTER (WHERE purchases > 0) > 0""",
+            as_of=as_of, period=period,
+            cal_end=fields.Date.subtract(as_of, days=HOLDOUT_DAYS),
+            days=self._order_days_sql(orders),
+        )
+
+    def _carried_figures_sql(self, company, as_of, previous):
+        """The figures of ``_figures_sql`` up to ``as_of``, from those the value rows
+        hold since the run ``previous``: the orders of the days after its date added,
+        those of the days that left the churn periods and the holdout period taken
+        out; the customers whose orders changed since are counted in full (their
+        ids in a temporary table)."""
+        cr = self.env.cr
+        before = previous.as_of
+        period = company.crm_churn_spend_days
+        # orders written since the previous run began (a day's margin for the
+        # transactions under way then), partners moved or merged since
+        since = fields.Datetime.subtract(previous.create_date, days=1)
+        windows = [(before, as_of)] + [
+            (fields.Date.subtract(before, days=shift), fields.Date.subtract(as_of, days=shift))
+            for shift in (period, 2 * period, HOLDOUT_DAYS)]
+        windows = [(start, end) for start, end in windows if start < end]
+        cr.execute(SQL(
+            """DROP TABLE IF EXISTS crm_analytics_delta;
+            CREATE TEMPORARY TABLE crm_analytics_delta ON COMMIT DROP AS
+            SELECT partner_id,
+                   COUNT(*) FILTER (WHERE purchases > 0 AND day > %(before)s) AS days,
+                   COALESCE(SUM(purchases) FILTER (WHERE day > %(before)s), 0)
+                       AS purchases,
+                   COALESCE(SUM(amount) FILTER (WHERE day > %(before)s), 0) AS amount,
+                   COALESCE(SUM(spend) FILTER (WHERE day > %(before)s), 0) AS spend,
+                   MAX(day) FILTER (WHERE purchases > 0 AND day > %(before)s) AS last_day,
+                   COALESCE(SUM(amount) FILTER (
+                       WHERE day > %(before)s::date - %(period)s
+                         AND day <= %(as_of)s::date - %(period)s), 0) AS left_recent,
+                   COALESCE(SUM(amount) FILTER (
+                       WHERE day > %(before)s::date - 2 * %(period)s
+                         AND day <= %(as_of)s::date - 2 * %(period)s), 0) AS left_previous,
+                   COUNT(*) FILTER (
+                       WHERE purchases > 0 AND day > %(before)s::date - %(holdout)s
+                         AND day <= %(as_of)s::date - %(holdout)s) AS left_holdout,
+                   MAX(day) FILTER (
+                       WHERE purchases > 0 AND day > %(before)s::date - %(holdout)s
+                         AND day <= %(as_of)s::date - %(holdout)s) AS calibrated
+              FROM (%(days)s) AS days
+          GROUP BY partner_id""",
+            before=before, as_of=as_of, period=period, holdout=HOLDOUT_DAYS,
+            days=self._order_days_sql(self._orders_query(company, as_of, windows))
+            if windows else SQL(
+                "SELECT NULL::integer AS partner_id, NULL::date AS day, "
+                "NULL::numeric AS amount, NULL::bigint AS purchases, "
+                "NULL::numeric AS spend WHERE FALSE"),
+        ))
+        cr.execute(SQL(
+            """DROP TABLE IF EXISTS crm_analytics_recount;
+            CREATE TEMPORARY TABLE crm_analytics_recount ON COMMIT DROP AS
+            SELECT partner.commercial_partner_id AS partner_id
+              FROM sale_order so
+              JOIN res_partner partner ON partner.id = so.partner_id
+             WHERE so.write_date >= %(since)s
+               AND partner.commercial_partner_id IS NOT NULL
+             UNION
+            SELECT partner_id FROM crm_customer_value_recount WHERE date >= %(since)s
+             UNION
+            SELECT delta.partner_id
+              FROM crm_analytics_delta delta
+             WHERE NOT EXISTS (SELECT 1 FROM crm_customer_value cv
+                                WHERE cv.company_id = %(company)s
+                                  AND cv.partner_id = delta.partner_id
+                                  AND cv.orders_amount IS NOT NULL)""",
+            since=since, company=company.id,
+        ))
+        cr.execute(SQL("ANALYZE crm_analytics_recount"))
+        cr.execute(SQL("DELETE FROM crm_customer_value_recount WHERE date < %s", since))
+        # the carried figures and the new days' summed per customer (a grouping, not
+        # a join: its cost does not hang on the planner's guess of the company's rows)
+        return SQL(
+            """SELECT partner_id, SUM(days) AS days, SUM(purchases) AS purchases,
+                      SUM(amount) AS amount, SUM(spend) AS spend,
+                      MAX(first_day) AS first_day, MAX(last_day) AS last_day,
+                      SUM(first_spend) AS first_spend, SUM(recent) AS recent,
+                      SUM(previous) AS previous, SUM(holdout_days) AS holdout_days,
+                      MAX(last_cal) AS last_cal
+                 FROM (SELECT cv.partner_id, cv.repeat_purchase_days + 1 AS days,
+                              cv.rfm_frequency AS purchases, cv.orders_amount AS amount,
+                              cv.orders_spend AS spend, cv.first_purchase_date AS first_day,
+                              cv.last_purchase_date AS last_day,
+                              cv.orders_first_spend AS first_spend,
+                              cv.orders_recent_spend AS recent,
+                              cv.orders_previous_spend AS previous,
+                              cv.orders_holdout_days AS holdout_days,
+                              cv.orders_calibration_last_date AS last_cal, TRUE AS carried
+                         FROM crm_customer_value cv
+                        WHERE cv.company_id = %(company)s AND cv.orders_amount IS NOT NULL
+                    UNION ALL
+                       SELECT d.partner_id, d.days, d.purchases, d.amount, d.spend, NULL,
+                              d.last_day, 0, d.amount - d.left_recent,
+                              d.left_recent - d.left_previous, d.days - d.left_holdout,
+                              d.calibrated, FALSE
+                         FROM crm_analytics_delta d) AS parts
+                WHERE partner_id NOT IN (SELECT partner_id FROM crm_analytics_recount)
+             GROUP BY partner_id
+               HAVING bool_or(carried)
+            UNION ALL
+            %(recounted)s""",
+            company=company.id,
+            recounted=self._figures_sql(company, as_of, self._orders_query(
+                company, as_of, partners=SQL("SELECT partner_id FROM crm_analytics_recount"))),
+        )
 
     def _create_clv_model(self, values):
         """Store a fit; its reason is written in every active language, so that each
@@ -321,13 +528,13 @@ class CrmAnalyticsEngine(models.AbstractModel):
         ``_choose_purchase_model``) and Gamma-Gamma on (x, t_x, T, m_x); with too few
         repeat customers, record why nothing was fitted.
 
-        :return: the ``crm.clv.model`` of the run, and the predictions (partner ids,
-            expected purchases in 90 days, probability alive, predicted value) or None
+        :return: the ``crm.clv.model`` of the run, and the customers' scores (see
+            ``_customer_scores``; None without customers)
         """
         cr = self.env.cr
         cr.execute(SQL(
             "SELECT partner_id, x, t_x, age, m_x, first_spend, x_cal, t_x_cal, age_cal, "
-            "x_holdout FROM %s", SQL.identifier(CUSTOMER_TABLE)))
+            "x_holdout, frequency, monetary FROM %s", SQL.identifier(CUSTOMER_TABLE)))
         rows = cr.fetchall()
         horizon = company.crm_clv_horizon_months
         values = {
@@ -336,6 +543,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
             "horizon_months": horizon,
             "customer_count": len(rows),
             "state": "not_enough_data",
+            "orders_basis": self._orders_basis(company),
         }
         if not rows:
             values["reason"] = lambda env: env._("No confirmed orders up to %(date)s.", date=as_of)
@@ -351,10 +559,18 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 "and the customer pyramid are computed all the same.",
                 count=repeat, date=as_of, minimum=MIN_REPEAT_CUSTOMERS,
             )
-            return self._create_clv_model(values), None
+            return self._create_clv_model(values), self._customer_scores(company, data)
+        # the last fit's estimates, where the optimisation begins: a day later they
+        # have hardly moved
+        last = self.env["crm.clv.model"].search(
+            [("company_id", "=", company.id), ("state", "=", "fitted")],
+            order="id desc", limit=1)
+        starts = {last.model_kind: (last.bgnbd_r, last.bgnbd_alpha, last.bgnbd_a,
+                                    last.bgnbd_b)} if last else {}
         try:
-            purchases = self._choose_purchase_model(data)
-            gamma_gamma = clv_fit.fit_gamma_gamma(x, m_x)
+            purchases = self._choose_purchase_model(data, starts)
+            gamma_gamma = clv_fit.fit_gamma_gamma(
+                x, m_x, (last.gg_p, last.gg_q, last.gg_gamma) if last.gg_p else None)
         except (ValueError, FloatingPointError, ArithmeticError) as error:
             _logger.warning("Customer value models not fitted: %s", error)
             purchases = gamma_gamma = None
@@ -363,7 +579,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 "The optimisation did not converge on the order history up to %(date)s.",
                 date=as_of,
             )
-            return self._create_clv_model(values), None
+            return self._create_clv_model(values), self._customer_scores(company, data)
         params = purchases.params
         expected_90d = clv_fit.expected_purchases(params, 90, x, t_x, age)
         p_alive = clv_fit.probability_alive(params, x, t_x, age)
@@ -400,66 +616,89 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 spend=formatLang(env, average, currency_obj=company.currency_id),
             )
         clv = horizon_purchases * spend
-        predictions = (partner_ids.astype(int), np.round(expected_90d, 6),
-                       np.round(p_alive, 6), np.round(clv, 2))
-        return self._create_clv_model(values), predictions
+        return self._create_clv_model(values), self._customer_scores(
+            company, data, np.round(expected_90d, 6), np.round(p_alive, 6), np.round(clv, 2))
 
-    def _choose_purchase_model(self, data):
+    def _customer_scores(self, company, data, expected_90d=None, p_alive=None, clv=None):
+        """What the run computes in memory per customer, as arrays in the order of
+        ``data``'s rows: partner ids, RFM scores, value before the customer in the
+        order of value, and the predictions (NaN when the models are not fitted); and
+        the total value and the limits of high current and predicted value (the
+        company's percentiles)."""
+        r_score, f_score, m_score, before, total = _scores(data)
+        missing = np.full(len(data), np.nan)
+        predicted = clv[~np.isnan(clv)] if clv is not None else missing[:0]
+        return {
+            "ids": data[:, 0].astype(int),
+            "r_score": r_score,
+            "f_score": f_score,
+            "m_score": m_score,
+            "value_before": before,
+            "expected_90d": missing if expected_90d is None else expected_90d,
+            "p_alive": missing if p_alive is None else p_alive,
+            "clv": missing if clv is None else clv,
+            "value_total": total,
+            # PERCENTILE_CONT: linear between the two nearest values
+            "historic_limit": float(np.percentile(
+                data[:, 11], company.crm_quadrant_historic_percentile)),
+            "predicted_limit": float(np.percentile(
+                predicted, company.crm_quadrant_predicted_percentile))
+            if predicted.size else None,
+        }
+
+
+    def _choose_purchase_model(self, data, starts=None):
         """The purchase model of the company, chosen by fit: both models are fitted on
         the history up to ``HOLDOUT_DAYS`` before the analysis and the one predicting
         the purchases of those last days best per customer wins (log-likelihood when
         the earlier history has too few repeat customers); the winner is then fitted
         on the whole history.
 
+        :param starts: the estimates each fit begins from, by kind (optional)
         :return: the ``FitResult`` of the chosen model on the whole history
         """
-        _ids, x, t_x, age, _m_x, _first, x_cal, t_x_cal, age_cal, x_holdout = data.T
+        starts = starts or {}
+        x, t_x, age, x_cal, t_x_cal, age_cal, x_holdout = data.T[[1, 2, 3, 6, 7, 8, 9]]
         calibrated = ~np.isnan(age_cal)
         holdout = None
         if np.count_nonzero(x_cal[calibrated] > 0) >= MIN_REPEAT_CUSTOMERS:
             choice = clv_fit.choose_model(
                 x_cal[calibrated], t_x_cal[calibrated], age_cal[calibrated],
-                holdout=(HOLDOUT_DAYS, x_holdout[calibrated]))
+                holdout=(HOLDOUT_DAYS, x_holdout[calibrated]), starts=starts)
             holdout = choice.kind
         if holdout:
-            fit = PURCHASE_FITS[holdout](x, t_x, age)
+            fit = PURCHASE_FITS[holdout](x, t_x, age, starts.get(holdout))
             if fit.success and _sane(fit.params):
                 return fit
-        choice = clv_fit.choose_model(x, t_x, age)
+        choice = clv_fit.choose_model(x, t_x, age, starts=starts)
         return choice.fit or choice.fits["bgnbd"]
 
-    def _compute_values(self, company, predictions):
+    def _compute_values(self, company, scores):
         """Everything the run writes, per customer, into a second temporary table in
-        one statement: RFM scores by quintiles (NTILE, ties broken by partner id) and
-        segment, tier, the predictions, the churn signals, lifecycle stage, value
-        quadrant, churn risk and its reasons, and what the partner held before the run
-        (stage, tier, whether a churn warning is under way). The rules are those of
-        readme/USAGE.md."""
-        ids, expected, alive, clv = predictions or ((), (), (), ())
+        one statement: the scores computed in memory (RFM by quintiles, the value
+        before the customer, the predictions: ``_customer_scores``) and segment, tier,
+        the churn signals, lifecycle stage, value quadrant, churn risk and its reasons,
+        and what the partner held before the run (stage, tier, whether a churn warning
+        is under way). The rules are those of readme/USAGE.md."""
+        scores = scores or {"ids": (), "r_score": (), "f_score": (), "m_score": (),
+                            "value_before": (), "expected_90d": (), "p_alive": (),
+                            "clv": (), "value_total": 0.0, "historic_limit": None,
+                            "predicted_limit": None}
         self.env.cr.execute(SQL(
             """DROP TABLE IF EXISTS %(table)s;
             CREATE TEMPORARY TABLE %(table)s ON COMMIT DROP AS
             WITH scored AS (
-                SELECT c.*, u.expected_90d, u.p_alive, u.clv_predicted,
-                       NTILE(5) OVER (ORDER BY c.recency_days DESC, c.partner_id DESC)
-                           AS r_score,
-                       NTILE(5) OVER (ORDER BY c.frequency, c.partner_id DESC) AS f_score,
-                       NTILE(5) OVER (ORDER BY c.monetary, c.partner_id DESC) AS m_score,
-                       SUM(c.monetary) OVER (ORDER BY c.monetary DESC, c.partner_id)
-                           - c.monetary AS value_before,
-                       SUM(c.monetary) OVER () AS value_total
+                SELECT c.*, u.r_score, u.f_score, u.m_score, u.value_before,
+                       u.expected_90d, u.p_alive, u.clv_predicted
                   FROM %(customers)s c
-             LEFT JOIN unnest(%(ids)s::integer[], %(expected)s::double precision[],
+                  JOIN unnest(%(ids)s::integer[], %(r_score)s::integer[],
+                              %(f_score)s::integer[], %(m_score)s::integer[],
+                              %(value_before)s::double precision[],
+                              %(expected)s::double precision[],
                               %(alive)s::double precision[], %(clv)s::double precision[])
-                       AS u(partner_id, expected_90d, p_alive, clv_predicted)
+                       AS u(partner_id, r_score, f_score, m_score, value_before,
+                            expected_90d, p_alive, clv_predicted)
                        ON u.partner_id = c.partner_id
-            ),
-            limits AS (
-                SELECT PERCENTILE_CONT(%(historic)s)
-                           WITHIN GROUP (ORDER BY monetary) AS historic,
-                       PERCENTILE_CONT(%(predicted)s)
-                           WITHIN GROUP (ORDER BY clv_predicted) AS predicted
-                  FROM scored
             ),
             complaints AS (
                 SELECT c.commercial_partner_id AS partner_id, COUNT(*) AS open
@@ -504,35 +743,42 @@ class CrmAnalyticsEngine(models.AbstractModel):
                    v.old_segment, v.old_quadrant, v.old_risk, v.manual_tier,
                    v.manual_stage,
                    v.r_score, v.f_score, v.m_score, grid.segment,
-                   CASE WHEN v.value_total <= 0 THEN 'small'
-                        WHEN v.value_before < v.value_total * %(key)s THEN 'key'
-                        WHEN v.value_before < v.value_total * %(normal)s THEN 'normal'
+                   CASE WHEN %(value_total)s <= 0 THEN 'small'
+                        WHEN v.value_before < %(value_total)s * %(key)s THEN 'key'
+                        WHEN v.value_before < %(value_total)s * %(normal)s THEN 'normal'
                         ELSE 'small' END AS tier,
                    v.expected_90d, v.p_alive, v.clv_predicted,
                    v.old_stage, v.old_tier, v.alerted,
                    %(stage)s AS stage,
                    CASE WHEN v.clv_predicted IS NULL THEN NULL
-                        WHEN v.monetary >= limits.historic
-                             AND v.clv_predicted >= limits.predicted THEN 'grow'
-                        WHEN v.clv_predicted >= limits.predicted THEN 'develop'
-                        WHEN v.monetary >= limits.historic THEN 'maintain'
+                        WHEN v.monetary >= %(historic)s
+                             AND v.clv_predicted >= %(predicted)s THEN 'grow'
+                        WHEN v.clv_predicted >= %(predicted)s THEN 'develop'
+                        WHEN v.monetary >= %(historic)s THEN 'maintain'
                         ELSE 'reduce' END AS quadrant,
                    CASE WHEN %(signals)s >= %(high)s THEN 'high'
                         WHEN %(signals)s >= 1 THEN 'medium'
                         ELSE 'low' END AS risk,
-                   %(signals_json)s AS signals
+                   %(signals_json)s AS signals,
+                   v.orders_amount, v.orders_spend, v.orders_first_spend,
+                   v.orders_recent_spend, v.orders_previous_spend, v.orders_holdout_days,
+                   v.orders_calibration_last_date
               FROM signals v
               JOIN (VALUES %(grid)s) AS grid(r_score, f_score, segment)
-                   ON grid.r_score = v.r_score AND grid.f_score = v.f_score
-        CROSS JOIN limits""",
+                   ON grid.r_score = v.r_score AND grid.f_score = v.f_score""",
             table=SQL.identifier(WORK_TABLE),
             customers=SQL.identifier(CUSTOMER_TABLE),
-            ids=_array_literal(ids),
-            expected=_array_literal(expected),
-            alive=_array_literal(alive),
-            clv=_array_literal(clv),
-            historic=company.crm_quadrant_historic_percentile / 100.0,
-            predicted=company.crm_quadrant_predicted_percentile / 100.0,
+            ids=_array_literal(scores["ids"]),
+            r_score=_array_literal(scores["r_score"]),
+            f_score=_array_literal(scores["f_score"]),
+            m_score=_array_literal(scores["m_score"]),
+            value_before=_array_literal(scores["value_before"]),
+            expected=_array_literal(scores["expected_90d"]),
+            alive=_array_literal(scores["p_alive"]),
+            clv=_array_literal(scores["clv"]),
+            value_total=scores["value_total"],
+            historic=scores["historic_limit"],
+            predicted=scores["predicted_limit"],
             company=company.id,
             alive_threshold=company.crm_churn_alive_threshold / 100.0,
             factor=company.crm_overdue_factor,
@@ -635,10 +881,12 @@ class CrmAnalyticsEngine(models.AbstractModel):
                    "repeat_span_days", "rfm_frequency", "rfm_monetary", "rfm_r_score",
                    "rfm_f_score", "rfm_m_score", "rfm_segment", "value_quadrant",
                    "engine_customer_tier", "engine_lifecycle_stage", "churn_risk",
-                   "churn_signals")
+                   "churn_signals", *ORDER_STATE_FIELDS)
         scores = SQL("""v.first_day, v.last_day, v.x, v.t_x, v.frequency,
                         ROUND(v.monetary::numeric, 2), v.r_score, v.f_score, v.m_score,
-                        v.segment, v.quadrant, v.tier, v.stage, v.risk, v.signals""")
+                        v.segment, v.quadrant, v.tier, v.stage, v.risk, v.signals,
+                        %s""", SQL(", ").join(SQL.identifier("v", name)
+                                             for name in ORDER_STATE_FIELDS))
         cr.execute(SQL(
             """INSERT INTO crm_customer_value AS cv (
                    company_id, partner_id, model_id, value_date, %(columns)s,
@@ -687,6 +935,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
                       rfm_segment = NULL, clv_historic = NULL, clv_predicted = NULL,
                       value_quadrant = NULL, churn_risk = NULL, churn_signals = NULL,
                       churn_alert_date = NULL, engine_customer_tier = NULL,
+                      %(carried)s,
                       customer_tier = cv.manual_customer_tier,
                       engine_lifecycle_stage = stage.new,
                       lifecycle_stage = COALESCE(cv.manual_lifecycle_stage, stage.new),
@@ -696,8 +945,10 @@ class CrmAnalyticsEngine(models.AbstractModel):
                                    THEN 'prospect' END AS new
                          FROM crm_customer_value old
                         WHERE old.company_id = %(company)s
-                          AND NOT EXISTS (SELECT 1 FROM %(table)s v
-                                           WHERE v.partner_id = old.partner_id)) AS stage
+                          -- a hashed subplan whatever the planner guesses of
+                          -- the company's rows (none, before its first analyze)
+                          AND old.partner_id NOT IN (SELECT v.partner_id
+                                                       FROM %(table)s v)) AS stage
                 WHERE cv.id = stage.id
                   AND (cv.value_date IS NOT NULL
                        OR cv.engine_lifecycle_stage IS DISTINCT FROM stage.new)
@@ -706,6 +957,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
                       OR stage.lifecycle_stage IS DISTINCT FROM cv.lifecycle_stage""",
             model=model.id, uid=self.env.uid, now=fields.Datetime.now(), leads=leads,
             company=company.id, table=table,
+            carried=SQL(", ").join(SQL("%s = NULL", SQL.identifier(name))
+                                   for name in ORDER_STATE_FIELDS),
         ))
         cleared = cr.fetchall()
         changed += len(cleared)

@@ -71,9 +71,16 @@ class CrmClvModel(models.Model):
              "day's retention activities: they are warned on the next days, the most "
              "valuable first.")
 
+    orders_basis = fields.Char(
+        readonly=True, groups="base.group_system",
+        help="What the computation counted the orders with (time zone, currency, churn "
+        "spend period, holdout days): the next day's computation goes on from this "
+        "one's figures only if they are the same.")
+
     @api.model
     def _crm_server_fields(self):
         return (*super()._crm_server_fields(), "company_id", "as_of", "state", "reason",
+                "orders_basis",
                 "time_unit", "horizon_months", "customer_count", "repeat_customer_count",
                 "model_kind", "changed_count", "bgnbd_r", "bgnbd_alpha", "bgnbd_a",
                 "bgnbd_b", "log_likelihood",

@@ -55,6 +55,12 @@ SCORE_FIELDS = (
 )
 
 
+# the engine's figures carried from one day to the next (see below)
+ORDER_STATE_FIELDS = ("orders_amount", "orders_spend", "orders_first_spend",
+                      "orders_recent_spend", "orders_previous_spend",
+                      "orders_holdout_days", "orders_calibration_last_date")
+
+
 class CrmCustomerValue(models.Model):
     """The value of a customer for a company: one row per company and commercial
     customer, written by the customer value engine, read on the customer
@@ -176,6 +182,29 @@ class CrmCustomerValue(models.Model):
         help="Date of the retention activity of the current high-risk episode; cleared "
         "when the risk is back to low.")
 
+    # What the engine carries from one day to the next (exact figures of the orders up
+    # to the analysis date, beside the first and last purchase days, the repeat
+    # purchase days and the frequency above): the next day's run adds the orders of
+    # the new day and moves its windows by a day, instead of reading every order again.
+    # Nobody but the engine needs them.
+    orders_amount = fields.Monetary(
+        string="Orders Net Amount", readonly=True, groups="base.group_system",
+        help="Untaxed total of the confirmed orders, refunds included, unrounded.")
+    orders_spend = fields.Monetary(
+        string="Spend on Purchase Days", readonly=True, groups="base.group_system")
+    orders_first_spend = fields.Monetary(
+        string="Spend on the First Purchase Day", readonly=True, groups="base.group_system")
+    orders_recent_spend = fields.Monetary(
+        string="Spend of the Last Churn Period", readonly=True, groups="base.group_system")
+    orders_previous_spend = fields.Monetary(
+        string="Spend of the Churn Period Before", readonly=True, groups="base.group_system")
+    orders_holdout_days = fields.Integer(
+        string="Purchase Days of the Holdout Period", readonly=True,
+        groups="base.group_system")
+    orders_calibration_last_date = fields.Date(
+        string="Last Purchase Day before the Holdout Period", readonly=True,
+        groups="base.group_system")
+
     _sql_constraints = [
         ("company_partner_unique", "UNIQUE(company_id, partner_id)",
          "A customer has one value per company."),
@@ -189,7 +218,8 @@ class CrmCustomerValue(models.Model):
                 "rfm_monetary", "rfm_r_score", "rfm_f_score", "rfm_m_score",
                 "rfm_segment", "clv_historic", "clv_predicted", "value_quadrant",
                 "engine_customer_tier", "customer_tier", "engine_lifecycle_stage",
-                "lifecycle_stage", "churn_risk", "churn_signals", "churn_alert_date")
+                "lifecycle_stage", "churn_risk", "churn_signals", "churn_alert_date",
+                *ORDER_STATE_FIELDS)
 
     @api.model
     def _crm_manager_fields(self):

@@ -115,6 +115,17 @@ class ResPartner(models.Model):
                 "churn_alert_date", "value_company_id", "value_date", "value_history_ids",
                 "crm_value_id")
 
+    def write(self, vals):
+        if not {"parent_id", "is_company"} & set(vals):
+            return super().write(vals)
+        # the orders of these contacts move to another customer without any order
+        # being written: the value engine counts both customers again
+        before = self.commercial_partner_id
+        result = super().write(vals)
+        self.env["crm.customer.value.recount"]._mark(
+            (before | self.commercial_partner_id).ids)
+        return result
+
     # ------------------------------------------------------------------ read
 
     def _crm_value_rows(self, sudo=False):

@@ -16,3 +16,4 @@ from . import test_report_timezone
 from . import test_control_characters
 from . import test_empty_list_help
 from . import test_jobs_concurrency
+from . import test_incremental

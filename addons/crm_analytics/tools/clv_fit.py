@@ -271,18 +271,26 @@ def _maximise(objective, start):
     return np.exp(result.x), value, success, str(result.message)
 
 
-def fit_bgnbd(x, t_x, T):
-    """Maximum-likelihood BG/NBD parameters."""
+def _start(start, default):
+    """``start`` (estimates to begin from: the last ones, often) when usable, else
+    ``default``."""
+    if start is not None and all(np.isfinite(v) and 0 < v < MAX_PARAMETER for v in start):
+        return [float(v) for v in start]
+    return default
+
+
+def fit_bgnbd(x, t_x, T, start=None):
+    """Maximum-likelihood BG/NBD parameters (from the estimates ``start``, if given)."""
     x, t_x, T = _arrays(x, t_x, T)
-    start = [1.0, max(float(np.mean(T)), 1.0), 1.0, 1.0]
+    start = _start(start, [1.0, max(float(np.mean(T)), 1.0), 1.0, 1.0])
     params, value, success, message = _maximise(_BgNbdObjective(x, t_x, T), start)
     return FitResult(BgNbdParams(*params), value, success, message)
 
 
-def fit_mbgnbd(x, t_x, T):
-    """Maximum-likelihood MBG/NBD parameters."""
+def fit_mbgnbd(x, t_x, T, start=None):
+    """Maximum-likelihood MBG/NBD parameters (from the estimates ``start``, if given)."""
     x, t_x, T = _purchase_arrays(x, t_x, T)
-    start = [1.0, max(float(np.mean(T)), 1.0), 1.0, 1.0]
+    start = _start(start, [1.0, max(float(np.mean(T)), 1.0), 1.0, 1.0])
     params, value, success, message = _maximise(_MbgNbdObjective(x, t_x, T), start)
     return FitResult(MbgNbdParams(*params), value, success, message)
 
@@ -297,16 +305,17 @@ def gamma_gamma_log_likelihood(params, x, m_x):
             - (p * x + q) * np.log(gamma + m_x * x))
 
 
-def fit_gamma_gamma(x, m_x):
+def fit_gamma_gamma(x, m_x, start=None):
     """Maximum-likelihood Gamma-Gamma parameters over the customers with ``x > 0`` and
-    ``m_x > 0`` (the others say nothing of the spend per transaction)."""
+    ``m_x > 0`` (the others say nothing of the spend per transaction), from the
+    estimates ``start``, if given."""
     x, m_x = _arrays(x, m_x)
     keep = (x > 0) & (m_x > 0)
     x, m_x = x[keep], m_x[keep]
     if not len(x):
         return FitResult(GammaGammaParams(np.nan, np.nan, np.nan), np.nan, False,
                          "no repeat transaction with a positive value")
-    start = [1.0, 1.0, max(float(np.mean(m_x)), 1.0)]
+    start = _start(start, [1.0, 1.0, max(float(np.mean(m_x)), 1.0)])
     params, value, success, message = _maximise(_GammaGammaObjective(x, m_x), start)
     return FitResult(GammaGammaParams(*params), value, success, message)
 def _model_kind(params, model=None):
@@ -420,7 +429,7 @@ def _usable(fit):
                 and np.all((params > 0) & (params < MAX_PARAMETER)))
 
 
-def choose_model(x, t_x, T, holdout=None):
+def choose_model(x, t_x, T, holdout=None, starts=None):
     """Fit the BG/NBD and the MBG/NBD models on (x, t_x, T) and choose one.
 
     The rule: only a usable fit (converged, every estimate positive and below
@@ -433,6 +442,7 @@ def choose_model(x, t_x, T, holdout=None):
     :param holdout: None, or (length, actual): the length of the period after the
         calibration one, in the time unit of ``T``, and each customer's number of
         transactions in it
+    :param starts: the estimates to begin each fit from, by kind (optional)
     :return: ``ModelChoice(kind, fit, fits, metrics, criterion)``: ``kind`` the winner
         (``"bgnbd"``, ``"mbgnbd"``, None when neither fit is usable) and ``fit`` its
         ``FitResult``; ``fits`` and ``metrics`` by kind, the metrics a dict of
@@ -442,7 +452,9 @@ def choose_model(x, t_x, T, holdout=None):
         (one candidate only) or None
     """
     x, t_x, T = _purchase_arrays(x, t_x, T)
-    fits = {"bgnbd": fit_bgnbd(x, t_x, T), "mbgnbd": fit_mbgnbd(x, t_x, T)}
+    starts = starts or {}
+    fits = {"bgnbd": fit_bgnbd(x, t_x, T, starts.get("bgnbd")),
+            "mbgnbd": fit_mbgnbd(x, t_x, T, starts.get("mbgnbd"))}
     metrics = {}
     for kind, fit in fits.items():
         usable = _usable(fit)
