@@ -14,9 +14,11 @@ class SaleOrder(models.Model):
 
     def write(self, vals):
         if "partner_id" in vals:
-            # the orders leave their customer without a write on the orders they join
+            # confirmed orders leave their customer without a write on the orders they
+            # join: the value engine counts that customer again
+            confirmed = self.filtered(lambda order: order.state in ("sale", "done"))
             self.env["crm.customer.value.recount"]._mark(
-                self.partner_id.commercial_partner_id.ids)
+                confirmed.partner_id.commercial_partner_id.ids)
         return super().write(vals)
 
 
