@@ -2,7 +2,7 @@
     "name": "CRM Call Center: ACD, IVR and CTI",
     "summary": "Call log matched to customers, value-based routing (ACD), IVR menus and "
     "a CTI interface for the PBX",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "CRM Suite",
@@ -29,6 +29,7 @@
         "views/crm_complaint_views.xml",
         "views/im_livechat_channel_views.xml",
         "report/crm_call_report_views.xml",
+        "report/crm_channel_report_views.xml",
         "views/res_partner_views.xml",
         "wizard/crm_call_list_outcome_wizard_views.xml",
         "views/crm_callcenter_menus.xml",

@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import clean_context, format_datetime
 
+from .res_partner import TIMELINE_LIMIT
+
 DIRECTIONS = [("inbound", "Inbound"), ("outbound", "Outbound")]
 CALL_STATES = [
     ("queued", "Queued"),
@@ -615,6 +617,22 @@ class CrmCall(models.Model):
             # in the agent's language, as their lists name it
             "queue": self.queue_id.with_context(lang=agent.user_id.lang).name or "",
         }
+
+    @api.readonly
+    def get_crm_screen_pop_timeline(self):
+        """The caller's latest interactions of every channel, for the screen-pop of
+        the call: read by the agent's web client when the pop shows (the ringing
+        path itself stays as light as before), with the agent's rights, language and
+        time zone. The ringing call itself is left out: the pop is about it."""
+        self.ensure_one()
+        self.check_access("read")
+        if not self.partner_id:
+            return []
+        timeline = self.partner_id._crm_interaction_timeline(limit=TIMELINE_LIMIT + 1)
+        return [
+            entry for entry in timeline
+            if (entry["res_model"], entry["res_id"]) != (self._name, self.id)
+        ][:TIMELINE_LIMIT]
 
     def _acd_overflow(self, now=None):
         """The call waited past its queue's maximum: to the overflow queue, or to

@@ -156,6 +156,23 @@ class CrmCallQueue(models.Model):
         "no longer waiting.",
     )
     today_has_service_level = fields.Boolean(compute="_compute_wallboard")
+    # the other channels of the one work queue: waiting now, handled and abandoned today
+    chat_waiting_count = fields.Integer(
+        string="Chats Waiting", compute="_compute_wallboard",
+        help="Live chats of the queue the operator has not answered yet.")
+    today_chat_handled_count = fields.Integer(
+        string="Chats Handled Today", compute="_compute_wallboard")
+    today_chat_abandoned_count = fields.Integer(
+        string="Chats Abandoned Today", compute="_compute_wallboard")
+    complaint_waiting_count = fields.Integer(
+        string="Complaints Waiting", compute="_compute_wallboard",
+        help="Complaints the queue took and has not assigned to an agent yet.")
+    today_complaint_handled_count = fields.Integer(
+        string="Complaints Handled Today", compute="_compute_wallboard",
+        help="Complaints of the queue received today and closed with an owner.")
+    today_complaint_abandoned_count = fields.Integer(
+        string="Complaints Abandoned Today", compute="_compute_wallboard",
+        help="Complaints of the queue received today and closed without an owner.")
     service_level_goal_display = fields.Char(string="Goal", compute="_compute_wallboard")
     today_below_target = fields.Boolean(
         string="Below Goal", compute="_compute_wallboard",
@@ -217,6 +234,20 @@ class CrmCallQueue(models.Model):
                  "sl_base_count:sum", "service_level:avg"],
             )
         }
+        # chats and complaints: waiting now (whenever they came), handled and
+        # abandoned today; an item waiting is neither handled nor abandoned
+        channels = {
+            (queue, channel): figures
+            for queue, channel, *figures in self.env["crm.channel.report"].sudo()._read_group(
+                expression.AND([
+                    [("channel", "in", ("chat", "complaint")), ("date", "<=", now)],
+                    expression.OR([since, [("queue_id", "in", self.ids),
+                                           ("waiting_count", "=", 1)]]),
+                ]),
+                ["queue_id", "channel"],
+                ["waiting_count:sum", "handled_count:sum", "abandoned_count:sum"],
+            )
+        } if self.ids else {}
         agents = dict(self.env["crm.call.agent"].sudo()._read_group(
             [("queue_ids", "in", self.ids)], ["queue_ids"], ["id:array_agg"],
         )) if self.ids else {}
@@ -238,6 +269,11 @@ class CrmCallQueue(models.Model):
             queue.today_offered_count = offered
             queue.today_handled_count = handled
             queue.today_abandoned_count = abandoned
+            (queue.chat_waiting_count, queue.today_chat_handled_count,
+             queue.today_chat_abandoned_count) = channels.get((queue._origin, "chat"), (0, 0, 0))
+            (queue.complaint_waiting_count, queue.today_complaint_handled_count,
+             queue.today_complaint_abandoned_count) = channels.get(
+                (queue._origin, "complaint"), (0, 0, 0))
             queue.today_has_service_level = bool(finished)
             queue.today_service_level = level or 0.0
             queue.today_below_target = bool(finished) and (level or 0.0) < \

@@ -1,1 +1,2 @@
 from . import crm_call_report
+from . import crm_channel_report

@@ -21,3 +21,5 @@ from . import test_complaint_routing
 from . import test_complaint_routing_concurrency
 from . import test_livechat_routing
 from . import test_livechat_routing_concurrency
+from . import test_channel_report
+from . import test_timeline

@@ -75,6 +75,12 @@ class TestScreenPopTour(CallcenterBusTourCommon):
 
     def test_screen_pop_to_complaint(self):
         self.agent.sudo()._write_state("available")
+        # the caller wrote before: the pop lists it in their history
+        self.env["mail.message"].sudo().create({
+            "model": "res.partner", "res_id": self.customer.id, "message_type": "email",
+            "subject": "Invoice copy for Amber", "body": "<p>Please send the invoice.</p>",
+            "author_id": self.customer.id,
+        })
         self.start_tour(self.action_url, "crm_callcenter_screen_pop_tour",
                         login="cc_tour_agent")
         call = self.env["crm.call"].search([("external_id", "=", "tour-pop-1")])

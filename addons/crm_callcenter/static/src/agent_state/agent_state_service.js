@@ -1,9 +1,36 @@
 /** @odoo-module **/
 
-import { reactive } from "@odoo/owl";
+import { markup, reactive } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
+import { escape } from "@web/core/utils/strings";
+
+/** How many of the caller's latest interactions the screen-pop lists. */
+export const SCREEN_POP_HISTORY_SIZE = 5;
+
+/**
+ * The pop's text: its details, then the caller's latest interactions of every
+ * channel (calls, chats, complaints, e-mails), each a link to its record. All the
+ * values are escaped; only the list's own markup is trusted.
+ */
+export function screenPopMessage(details, history) {
+    const text = escape(details.join(" \u00b7 "));
+    const lines = history.slice(0, SCREEN_POP_HISTORY_SIZE).map(
+        (entry) =>
+            `<li><span class="text-muted">${escape(entry.date_display)}</span> ` +
+            `${escape(entry.channel_label)}: ` +
+            `<a href="/odoo/${encodeURIComponent(entry.res_model)}/${Number(entry.res_id)}">` +
+            `${escape(entry.summary)}</a></li>`
+    );
+    if (!lines.length) {
+        return text;
+    }
+    return markup(
+        `${text}<ul class="list-unstyled small mt-2 mb-0 o_crm_callcenter_pop_history">` +
+            `${lines.join("")}</ul>`
+    );
+}
 
 export const AGENT_STATES = {
     offline: { label: _t("Offline"), icon: "fa-power-off" },
@@ -62,8 +89,24 @@ export const crmCallcenterAgentService = {
             });
         }
 
-        function screenPop(payload) {
+        async function screenPop(payload) {
             if (pops.has(payload.call_id)) {
+                return;
+            }
+            // reserved while the caller's history loads: the pop is not doubled, and
+            // a call over meanwhile pops nothing
+            pops.set(payload.call_id, () => pops.delete(payload.call_id));
+            let history = [];
+            if (payload.partner_id) {
+                try {
+                    history = await orm.silent.call("crm.call", "get_crm_screen_pop_timeline", [
+                        [payload.call_id],
+                    ]);
+                } catch {
+                    history = [];
+                }
+            }
+            if (!pops.has(payload.call_id)) {
                 return;
             }
             const caller = payload.partner_name || payload.phone || _t("Unknown caller");
@@ -95,7 +138,7 @@ export const crmCallcenterAgentService = {
                       { name: _t("Open call"), icon: "fa-phone", onClick: openCall },
                   ]
                 : [{ name: _t("Open call"), icon: "fa-phone", primary: true, onClick: openCall }];
-            const closeNotification = notification.add(details.join(" · "), {
+            const closeNotification = notification.add(screenPopMessage(details, history), {
                 title: _t("Incoming call: %s", caller),
                 type: "info",
                 sticky: true,

@@ -64,6 +64,10 @@ registry.category("web_tour.tours").add("crm_callcenter_screen_pop_tour", {
             trigger: `.o_notification.o_crm_callcenter_screen_pop .o_notification_title:contains(${CALLER})`,
         },
         {
+            content: "The screen-pop lists the caller's latest interactions, with links",
+            trigger: ".o_crm_callcenter_screen_pop .o_crm_callcenter_pop_history a[href^='/odoo/res.partner/']:contains(Invoice copy for Amber)",
+        },
+        {
             content: "The switcher turned busy",
             trigger: ".o_menu_systray .o_crm_agent_state_toggle[data-state=busy]",
         },
