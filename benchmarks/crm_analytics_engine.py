@@ -34,6 +34,8 @@ import numpy as np
 from _odoo import ROOT, load_registry
 
 DAYS = 730
+# orders inserted per statement by the fill
+ORDER_BATCH = 500_000
 
 
 def simulate(customers, orders, days, seed=42):
@@ -107,24 +109,30 @@ def fill(env, customers, orders, SQL):
             WHERE p.id = ANY(%s)""",
         salespeople.ids, ids.tolist()))
     index, day, amount = simulate(customers, orders, DAYS)
-    cr.execute(SQL(
-        """
-        INSERT INTO sale_order (name, partner_id, partner_invoice_id, partner_shipping_id,
-                                company_id, currency_id, state, date_order,
-                                amount_untaxed, amount_tax, amount_total, currency_rate,
-                                create_date, write_date, create_uid, write_uid)
-        SELECT 'BENCH/' || o.n, o.p, o.p, o.p, %(company)s, %(currency)s, 'sale',
-               o.placed, o.amount, 0, o.amount, 1, o.placed, o.placed, 1, 1
-          FROM (SELECT *, date_trunc('day', NOW() AT TIME ZONE 'UTC')
-                          - (%(days)s - 1 - day) * INTERVAL '1 day'
-                          + INTERVAL '10 hours' AS placed
-                  FROM unnest(%(partners)s::integer[], %(day)s::integer[],
-                              %(amount)s::numeric[])
-                       WITH ORDINALITY AS o(p, day, amount, n)) AS o
-        """,
-        company=company.id, currency=company.currency_id.id, days=DAYS,
-        partners=ids[index].tolist(), day=day.tolist(), amount=amount.tolist(),
-    ))
+    # in batches: one statement's parameters stay far below PostgreSQL's 1 GB limit
+    for start in range(0, len(index), ORDER_BATCH):
+        batch = slice(start, start + ORDER_BATCH)
+        cr.execute(SQL(
+            """
+            INSERT INTO sale_order (name, partner_id, partner_invoice_id,
+                                    partner_shipping_id, company_id, currency_id, state,
+                                    date_order, amount_untaxed, amount_tax, amount_total,
+                                    currency_rate, create_date, write_date, create_uid,
+                                    write_uid)
+            SELECT 'BENCH/' || (%(start)s + o.n), o.p, o.p, o.p, %(company)s,
+                   %(currency)s, 'sale', o.placed, o.amount, 0, o.amount, 1, o.placed,
+                   o.placed, 1, 1
+              FROM (SELECT *, date_trunc('day', NOW() AT TIME ZONE 'UTC')
+                              - (%(days)s - 1 - day) * INTERVAL '1 day'
+                              + INTERVAL '10 hours' AS placed
+                      FROM unnest(%(partners)s::integer[], %(day)s::integer[],
+                                  %(amount)s::numeric[])
+                           WITH ORDINALITY AS o(p, day, amount, n)) AS o
+            """,
+            start=start, company=company.id, currency=company.currency_id.id, days=DAYS,
+            partners=ids[index[batch]].tolist(), day=day[batch].tolist(),
+            amount=amount[batch].tolist(),
+        ))
     # what autovacuum does after a commit: the planner must know the tables grew
     cr.execute(SQL("ANALYZE res_partner, sale_order"))
     env.invalidate_all()
