@@ -23,3 +23,4 @@ from . import test_livechat_routing
 from . import test_livechat_routing_concurrency
 from . import test_channel_report
 from . import test_timeline
+from . import test_work_queue_tours
