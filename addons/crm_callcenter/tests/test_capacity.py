@@ -64,8 +64,8 @@ class TestCapacity(CrmCallcenterCommon):
                                                     "Complaints 3/10")
         self.env["res.lang"]._activate_lang("zh_CN")
         self.assertEqual(self.agent_a.with_context(lang="zh_CN").load_display,
-                         "\u901a\u8bdd 1/1 \u00b7 \u4f1a\u8bdd 0/3 \u00b7 "
-                         "\u6295\u8bc9 3/10")  # 通话 · 会话 · 投诉
+                         "\u901a\u8bdd 1/1 \u00b7 \u804a\u5929 0/3 \u00b7 "
+                         "\u6295\u8bc9 3/10")  # 通话 · 聊天 · 投诉
         # the call ends: the load follows
         call.sudo().write({"state": "done"})
         self.assertEqual(self.agent_a._crm_load()[self.agent_a.id]["call"], 0)

@@ -11,7 +11,7 @@ const COMPLAINT = "Tour cracked teapot lid";
 /** The agent's load per channel in the switcher, in the languages of the tests. */
 const LOAD_TEXTS = {
     en_US: { call: "Calls 1/1", chat: "Chats 1/3", complaint: "Complaints 1/10" },
-    zh_CN: { call: "通话 1/1", chat: "会话 1/3", complaint: "投诉 1/10" },
+    zh_CN: { call: "通话 1/1", chat: "聊天 1/3", complaint: "投诉 1/10" },
 };
 
 /** Whether the web client has the phone layout (the host's ui service: below 768px). */
