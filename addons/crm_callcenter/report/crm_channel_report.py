@@ -41,8 +41,8 @@ class CrmChannelReport(models.Model):
       owner; *abandoned*: callers and visitors who left before an answer, complaints
       closed without ever having an owner; *waiting*: not answered yet.
     - *average handle time*: talk time of the calls, assignment to resolution of the
-      complaints; the host does not store when a chat session ends, so chats have
-      none (empty, not zero).
+      complaints, and for the chats that ended, the operator's first answer to the
+      session's last message (the host records no end of a session).
     - *service level* = items answered (assigned) within the queue's service level
       target seconds / offered items no longer waiting.
 
@@ -119,7 +119,7 @@ class CrmChannelReport(models.Model):
     wait_seconds_total = fields.Integer(string="Wait of Answered Items (s)", readonly=True)
     handle_count = fields.Integer(
         string="Items with a Handle Time", readonly=True,
-        help="Answered calls and resolved complaints: chat sessions have no end time.")
+        help="Answered calls, resolved complaints and answered chats that ended.")
     handle_seconds_total = fields.Integer(string="Handle Time (s)", readonly=True)
 
     abandon_rate = fields.Float(
@@ -134,8 +134,9 @@ class CrmChannelReport(models.Model):
         help="Average time to answer (complaints: to assignment) of the answered items.")
     avg_handle_seconds = fields.Float(
         string="Average Handle Time (s)", readonly=True, aggregator="avg",
-        help="Average talk time of the calls and time from assignment to resolution of "
-        "the complaints; empty for chats, whose end the host does not record.")
+        help="Average talk time of the calls, time from assignment to resolution of the "
+        "complaints, and from the operator's first answer to the last message of the "
+        "chats that ended.")
 
     @api.model
     def _report_rates(self):
@@ -208,6 +209,9 @@ class CrmChannelReport(models.Model):
     def _source_chat(self):
         answered = SQL("chat.crm_chat_status = 'answered'")
         wait = self._seconds_sql(SQL("chat.create_date"), SQL("chat.crm_date_answered"))
+        ended = SQL("(%s AND NOT COALESCE(chat.livechat_active, FALSE) "
+                    "AND last_message.date > chat.crm_date_answered)", answered)
+        handle = self._seconds_sql(SQL("chat.crm_date_answered"), SQL("last_message.date"))
         # the visitor: the member who is not the operator (a signed-in customer)
         return SQL(
             """
@@ -229,10 +233,15 @@ class CrmChannelReport(models.Model):
                    (%(answered)s AND %(wait)s
                        <= COALESCE(queue.service_level_seconds, 0))::int AS sl_met_count,
                    CASE WHEN %(answered)s THEN %(wait)s ELSE 0 END AS wait_seconds_total,
-                   0 AS handle_count,
-                   0 AS handle_seconds_total
+                   (%(ended)s)::int AS handle_count,
+                   CASE WHEN %(ended)s THEN %(handle)s ELSE 0 END AS handle_seconds_total
               FROM discuss_channel chat
               JOIN crm_call_queue queue ON queue.id = chat.crm_queue_id
+              LEFT JOIN LATERAL (
+                    SELECT MAX(message.date) AS date
+                      FROM mail_message message
+                     WHERE message.model = 'discuss.channel' AND message.res_id = chat.id
+              ) last_message ON TRUE
               LEFT JOIN LATERAL (
                     SELECT users.id AS user_id
                       FROM res_users users
@@ -250,7 +259,7 @@ class CrmChannelReport(models.Model):
                      LIMIT 1
               ) visitor ON TRUE
             """,
-            answered=answered, wait=wait,
+            answered=answered, wait=wait, ended=ended, handle=handle,
         )
 
     def _source_complaint(self):

@@ -47,8 +47,9 @@ class ChannelItemsCase(CrmCallcenterCommon):
         })
 
     @classmethod
-    def _session(cls, created, status, answer_after=None, visitor=None):
-        """A live chat session the queue offered, opened at ``created``."""
+    def _session(cls, created, status, answer_after=None, visitor=None, last_after=None):
+        """A live chat session the queue offered, opened at ``created``; its last
+        message ``last_after`` seconds after it opened, if given."""
         visitor = visitor or cls.customer
         operator = cls.user_a.partner_id
         chat = cls.env["discuss.channel"].sudo().create({
@@ -60,6 +61,13 @@ class ChannelItemsCase(CrmCallcenterCommon):
             "channel_member_ids": [Command.create({"partner_id": operator.id}),
                                    Command.create({"partner_id": visitor.id})],
         })
+        if last_after is not None:
+            message = chat.message_post(body="Thank you, goodbye.", message_type="comment",
+                                        author_id=operator.id)
+            message.flush_recordset()
+            cls.env.cr.execute(SQL(
+                "UPDATE mail_message SET date = %s WHERE id = %s",
+                created + timedelta(seconds=last_after), message.id))
         chat.flush_recordset()
         cls.env.cr.execute(SQL(
             "UPDATE discuss_channel SET create_date = %s WHERE id = %s", created, chat.id))
@@ -101,8 +109,10 @@ class TestChannelReport(ChannelItemsCase):
             | cls._call(MORNING_NOW - timedelta(minutes=5), "queued")
         )
         cls.chats = (
-            cls._session(FIRST_MORNING, "answered", answer_after=15)
-            | cls._session(EVE_BEFORE, "answered", answer_after=40)  # late
+            # ended: its last message 5 minutes after the operator's answer
+            cls._session(FIRST_MORNING, "answered", answer_after=15, last_after=315)
+            # late; ended 100 s after the answer
+            | cls._session(EVE_BEFORE, "answered", answer_after=40, last_after=140)
             | cls._session(FIRST_MORNING + timedelta(hours=1), "abandoned")
             | cls._session(MORNING_NOW - timedelta(minutes=10), "waiting")
         )
@@ -150,9 +160,9 @@ class TestChannelReport(ChannelItemsCase):
             # within 20 s: 1 of the 3 answered or abandoned
             "service_level": 100 / 3, "abandon_rate": 25.0,
         })
-        handle = kpis["chat",]["avg_handle_seconds"]
-        self.assertTrue(handle is None or handle is False,
-                        "the host records no end of a chat: no handle time, not zero")
+        # answer to last message: 300 s and 100 s (the session still waiting counts no
+        # handle time)
+        self.assertAlmostEqual(kpis["chat",]["avg_handle_seconds"], 200.0, places=2)
         self.assertKpis(kpis["complaint",], {
             "offered_count": 4, "handled_count": 1, "abandoned_count": 1, "waiting_count": 2,
             # assigned 5 s after it came in, resolved an hour after its assignment
@@ -165,7 +175,7 @@ class TestChannelReport(ChannelItemsCase):
         self.assertKpis(total, {
             "offered_count": 11, "handled_count": 4, "abandoned_count": 3,
             "waiting_count": 4, "avg_wait_seconds": (10 + 15 + 40 + 5) / 4,
-            "avg_handle_seconds": (100 + 3600) / 2, "service_level": 3 / 7 * 100,
+            "avg_handle_seconds": (100 + 3600 + 300 + 100) / 4, "service_level": 3 / 7 * 100,
         })
 
     def test_days_are_the_company_days(self):
