@@ -419,7 +419,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
         windows = [(before, as_of)] + [
             (fields.Date.subtract(before, days=shift), fields.Date.subtract(as_of, days=shift))
             for shift in (period, 2 * period, HOLDOUT_DAYS)]
-        windows = [(start, end) for start, end in windows if start < end]
+        # (a run on the previous one's day has empty windows: no order falls in them)
         cr.execute(SQL(
             """DROP TABLE IF EXISTS crm_analytics_delta;
             CREATE TEMPORARY TABLE crm_analytics_delta ON COMMIT DROP AS
@@ -445,11 +445,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
               FROM (%(days)s) AS days
           GROUP BY partner_id""",
             before=before, as_of=as_of, period=period, holdout=HOLDOUT_DAYS,
-            days=self._order_days_sql(self._orders_query(company, as_of, windows))
-            if windows else SQL(
-                "SELECT NULL::integer AS partner_id, NULL::date AS day, "
-                "NULL::numeric AS amount, NULL::bigint AS purchases, "
-                "NULL::numeric AS spend WHERE FALSE"),
+            days=self._order_days_sql(self._orders_query(company, as_of, windows)),
         ))
         cr.execute(SQL(
             """DROP TABLE IF EXISTS crm_analytics_recount;
