@@ -18,8 +18,6 @@ def move_partner_values(env):
     cr = env.cr
     if not _column_exists(cr, "res_partner", "customer_tier"):
         return
-    stamp = SQL("%s, NOW() AT TIME ZONE 'UTC', %s, NOW() AT TIME ZONE 'UTC'",
-                env.uid, env.uid)
     if _column_exists(cr, "res_partner", "value_company_id"):
         cr.execute(SQL(
             """INSERT INTO crm_customer_value (
@@ -27,17 +25,16 @@ def move_partner_values(env):
                    rfm_r_score, rfm_f_score, rfm_m_score, rfm_segment, clv_historic,
                    clv_predicted, value_quadrant, engine_customer_tier, customer_tier,
                    engine_lifecycle_stage, lifecycle_stage, churn_risk, churn_alert_date,
-                   last_purchase_date, create_uid, create_date, write_uid, write_date)
+                   last_purchase_date)
             SELECT p.value_company_id, p.id, p.value_date, p.rfm_frequency,
                    p.rfm_monetary, p.rfm_r_score, p.rfm_f_score, p.rfm_m_score,
                    p.rfm_segment, p.clv_historic, p.clv_predicted, p.value_quadrant,
                    p.customer_tier, p.customer_tier, p.lifecycle_stage, p.lifecycle_stage,
                    p.churn_risk, p.churn_alert_date,
-                   p.value_date - p.rfm_recency_days, %(stamp)s
+                   p.value_date - p.rfm_recency_days
               FROM res_partner p
              WHERE p.value_company_id IS NOT NULL
-            ON CONFLICT (company_id, partner_id) DO NOTHING""",
-            stamp=stamp,
+            ON CONFLICT (company_id, partner_id) DO NOTHING"""
         ))
         scored = SQL("p.value_company_id IS NULL")
     else:
@@ -45,17 +42,16 @@ def move_partner_values(env):
     cr.execute(SQL(
         """INSERT INTO crm_customer_value (
                company_id, partner_id, manual_customer_tier, customer_tier,
-               manual_lifecycle_stage, lifecycle_stage,
-               create_uid, create_date, write_uid, write_date)
+               manual_lifecycle_stage, lifecycle_stage)
         SELECT company.id, p.id, p.customer_tier, p.customer_tier, p.lifecycle_stage,
-               p.lifecycle_stage, %(stamp)s
+               p.lifecycle_stage
           FROM res_partner p
           JOIN res_company company
                ON company.id = p.company_id OR p.company_id IS NULL
          WHERE %(scored)s
            AND (p.customer_tier IS NOT NULL OR p.lifecycle_stage IS NOT NULL)
         ON CONFLICT (company_id, partner_id) DO NOTHING""",
-        stamp=stamp, scored=scored,
+        scored=scored,
     ))
     env["crm.customer.value"].invalidate_model()
 

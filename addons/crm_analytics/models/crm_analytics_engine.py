@@ -45,6 +45,11 @@ PURCHASE_FITS = {"bgnbd": clv_fit.fit_bgnbd, "mbgnbd": clv_fit.fit_mbgnbd}
 HOLDOUT_DAYS = 90
 # Minutes before the job tries a failed computation again
 RETRY_MINUTES = 30
+# A run applies the estimates of a fit of up to this many days before (on the same
+# basis, on a number of customers within this share of the fit's) rather than fit
+# again: once a week, or when the customers changed by more than 5%
+REFIT_DAYS = 7
+REFIT_SHARE = 0.05
 
 
 def _sane(params):
@@ -227,16 +232,11 @@ class CrmAnalyticsEngine(models.AbstractModel):
 
     def _run(self, company, as_of):
         self.env.flush_all()
-        cr = self.env.cr
         # the run sorts and hashes every order once: in memory rather than on disk;
         # its statements are large but run once, compiling them (JIT) is a loss; for
         # this transaction only
-        cr.execute(SQL("SELECT current_setting('work_mem')"))
-        work_mem = cr.fetchone()[0]
-        cr.execute(SQL("SELECT current_setting('jit')"))
-        jit = cr.fetchone()[0]
-        cr.execute(SQL("SELECT set_config('work_mem', %s, TRUE), set_config('jit', 'off', TRUE)",
-                       RUN_WORK_MEM))
+        settings = {"work_mem": RUN_WORK_MEM, "jit": "off"}
+        before = self._set_config(settings)
         self._insert_customers(company, as_of)
         model, scores = self._fit_and_predict(company, as_of)
         self._compute_values(company, scores)
@@ -246,17 +246,30 @@ class CrmAnalyticsEngine(models.AbstractModel):
         self.env["crm.customer.value"].invalidate_model()
         self._notify_dependents(company, changed)
         # back to what the transaction had (after an error, the rollback restores them)
-        cr.execute(SQL("SELECT set_config('work_mem', %s, TRUE), set_config('jit', %s, TRUE)",
-                       work_mem, jit))
+        self._set_config(before)
         return model
+
+    def _set_config(self, settings):
+        """Set the database's ``settings`` (name: value) for this transaction.
+
+        :return: the values they had
+        """
+        cr = self.env.cr
+        cr.execute(SQL("SELECT %s", SQL(", ").join(
+            SQL("current_setting(%s)", name) for name in settings)))
+        before = dict(zip(settings, cr.fetchone(), strict=True))
+        cr.execute(SQL("SELECT %s", SQL(", ").join(
+            SQL("set_config(%s, %s, TRUE)", name, value) for name, value in settings.items())))
+        return before
 
     def _orders_query(self, company, as_of, windows=(), partners=None):
         """Confirmed orders of ``company`` dated up to ``as_of`` (and in one of the
         ``windows``, if given: pairs of days ``(after, up_to)``; of the customers of
         the SQL ``partners``, if given):
-        commercial partner, day (the company's, in its time zone) and untaxed amount
-        in company currency (a negative order, a refund, counts negatively), as an
-        exact numeric: a fully refunded period sums to zero."""
+        commercial partner, day (the company's, in its time zone), untaxed amount in
+        company currency (a negative order, a refund, counts negatively), as an exact
+        numeric: a fully refunded period sums to zero, and whether it is a purchase
+        (not a refund: the sign of the amount, whatever the currency rate)."""
         states = tuple(
             state for state in ("sale", "done")
             if state in dict(self.env["sale.order"]._fields["state"].selection)
@@ -274,7 +287,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
         return SQL(
             """SELECT partner.commercial_partner_id AS partner_id,
                       %(day)s AS day,
-                      %(amount)s AS amount
+                      %(amount)s AS amount,
+                      so.amount_untaxed >= 0 AS purchase
                  FROM sale_order so
                  JOIN res_partner partner ON partner.id = so.partner_id
                 WHERE so.state IN %(states)s
@@ -290,12 +304,13 @@ class CrmAnalyticsEngine(models.AbstractModel):
     @staticmethod
     def _order_days_sql(orders):
         """The orders of ``orders`` (SQL) per customer and day: net amount, number of
-        purchases (orders that are not refunds) and their spend."""
+        purchases (orders that are not refunds) and their spend. (The amount is an
+        expression, evaluated where it is named: twice per order, not four times.)"""
         return SQL(
             """SELECT partner_id, day,
                       SUM(amount) AS amount,
-                      COUNT(*) FILTER (WHERE amount >= 0) AS purchases,
-                      SUM(amount) FILTER (WHERE amount >= 0) AS spend
+                      COUNT(*) FILTER (WHERE purchase) AS purchases,
+                      SUM(amount) FILTER (WHERE purchase) AS spend
                  FROM (%s) AS orders
              GROUP BY partner_id, day""", orders)
 
@@ -337,6 +352,10 @@ class CrmAnalyticsEngine(models.AbstractModel):
             counted = self._figures_sql(company, as_of, self._orders_query(company, as_of))
         else:
             counted = self._carried_figures_sql(company, as_of, previous)
+        # grouped by sorting: the orders arrive sorted by customer and day for the
+        # second grouping, and the memory stays that of a sort (a hash of a million
+        # customers' exact sums would not fit in the run's work memory)
+        hashing = self._set_config({"enable_hashagg": "off"})
         cr.execute(SQL(
             """DROP TABLE IF EXISTS %(table)s;
             CREATE TEMPORARY TABLE %(table)s ON COMMIT DROP AS
@@ -368,6 +387,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
             table=SQL.identifier(CUSTOMER_TABLE),
             as_of=as_of, cal_end=cal_end, counted=counted,
         ))
+        self._set_config(hashing)
 
     def _figures_sql(self, company, as_of, orders):
         """The exact order figures of each customer of ``orders`` (SQL, see
@@ -384,7 +404,10 @@ class CrmAnalyticsEngine(models.AbstractModel):
                       COALESCE(SUM(spend), 0) AS spend,
                       MIN(day) FILTER (WHERE purchases > 0) AS first_day,
                       MAX(day) FILTER (WHERE purchases > 0) AS last_day,
-                      COALESCE(SUM(spend) FILTER (WHERE first), 0) AS first_spend,
+                      -- the spend of the first purchase day: the smallest of the
+                      -- pairs (day, spend), without a window over every day
+                      COALESCE((MIN(ARRAY[(day - DATE '2000-01-01')::numeric, spend])
+                                FILTER (WHERE purchases > 0))[2], 0) AS first_spend,
                       COALESCE(SUM(amount) FILTER (
                           WHERE day > %(as_of)s::date - %(period)s), 0) AS recent,
                       COALESCE(SUM(amount) FILTER (
@@ -394,9 +417,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
                           AS holdout_days,
                       MAX(day) FILTER (WHERE purchases > 0 AND day <= %(cal_end)s)
                           AS last_cal
-                 FROM (SELECT *, day = MIN(day) FILTER (WHERE purchases > 0)
-                                       OVER (PARTITION BY partner_id) AS first
-                         FROM (%(days)s) AS days) AS purchase_days
+                 FROM (%(days)s) AS purchase_days
              GROUP BY partner_id
                HAVING COUNT(*) FILTER (WHERE purchases > 0) > 0""",
             as_of=as_of, period=period,
@@ -521,8 +542,9 @@ class CrmAnalyticsEngine(models.AbstractModel):
 
     def _fit_and_predict(self, company, as_of):
         """Fit the purchase model (BG/NBD or modified BG/NBD, chosen by fit: see
-        ``_choose_purchase_model``) and Gamma-Gamma on (x, t_x, T, m_x); with too few
-        repeat customers, record why nothing was fitted.
+        ``_choose_purchase_model``) and Gamma-Gamma on (x, t_x, T, m_x), or apply the
+        estimates of a recent fit (``_recent_fit``), and predict; with too few repeat
+        customers, record why nothing was fitted.
 
         :return: the ``crm.clv.model`` of the run, and the customers' scores (see
             ``_customer_scores``; None without customers)
@@ -556,27 +578,32 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 count=repeat, date=as_of, minimum=MIN_REPEAT_CUSTOMERS,
             )
             return self._create_clv_model(values), self._customer_scores(company, data)
-        # the last fit's estimates, where the optimisation begins: a day later they
-        # have hardly moved
-        last = self.env["crm.clv.model"].search(
-            [("company_id", "=", company.id), ("state", "=", "fitted")],
-            order="id desc", limit=1)
-        starts = {last.model_kind: (last.bgnbd_r, last.bgnbd_alpha, last.bgnbd_a,
-                                    last.bgnbd_b)} if last else {}
-        try:
-            purchases = self._choose_purchase_model(data, starts)
-            gamma_gamma = clv_fit.fit_gamma_gamma(
-                x, m_x, (last.gg_p, last.gg_q, last.gg_gamma) if last.gg_p else None)
-        except (ValueError, FloatingPointError, ArithmeticError) as error:
-            _logger.warning("Customer value models not fitted: %s", error)
-            purchases = gamma_gamma = None
-        if not (purchases and purchases.success and _sane(purchases.params)):
-            values["reason"] = lambda env: env._(
-                "The optimisation did not converge on the order history up to %(date)s.",
-                date=as_of,
-            )
-            return self._create_clv_model(values), self._customer_scores(company, data)
-        params = purchases.params
+        reused = self._recent_fit(company, as_of, len(rows))
+        if reused:
+            # the estimates of a fit of the last days, applied to today's figures
+            params = reused._params()
+            gamma_gamma = clv_fit.GammaGammaParams(reused.gg_p, reused.gg_q,
+                                                   reused.gg_gamma) if reused.gg_p else None
+            values.update({
+                "fitted_as_of": reused.fitted_as_of,
+                "log_likelihood": reused.log_likelihood,
+                "gg_log_likelihood": reused.gg_log_likelihood,
+            })
+        else:
+            fitted = self._fit(company, data)
+            if not fitted:
+                values["reason"] = lambda env: env._(
+                    "The optimisation did not converge on the order history up to "
+                    "%(date)s.", date=as_of)
+                return self._create_clv_model(values), self._customer_scores(company, data)
+            purchases, gamma_fit = fitted
+            params = purchases.params
+            gamma_gamma = gamma_fit.params if gamma_fit else None
+            values.update({
+                "fitted_as_of": as_of,
+                "log_likelihood": purchases.log_likelihood,
+                "gg_log_likelihood": gamma_fit.log_likelihood if gamma_fit else 0.0,
+            })
         expected_90d = clv_fit.expected_purchases(params, 90, x, t_x, age)
         p_alive = clv_fit.probability_alive(params, x, t_x, age)
         horizon_purchases = clv_fit.expected_purchases(
@@ -588,16 +615,14 @@ class CrmAnalyticsEngine(models.AbstractModel):
             "bgnbd_alpha": params.alpha,
             "bgnbd_a": params.a,
             "bgnbd_b": params.b,
-            "log_likelihood": purchases.log_likelihood,
         })
-        if gamma_gamma and gamma_gamma.success and _sane(gamma_gamma.params):
+        if gamma_gamma:
             # a one-time buyer's own first purchase counts, shrunk toward the mean
-            spend = clv_fit.expected_average_value(gamma_gamma.params, x, m_x, first_spend)
+            spend = clv_fit.expected_average_value(gamma_gamma, x, m_x, first_spend)
             values.update({
-                "gg_p": gamma_gamma.params.p,
-                "gg_q": gamma_gamma.params.q,
-                "gg_gamma": gamma_gamma.params.gamma,
-                "gg_log_likelihood": gamma_gamma.log_likelihood,
+                "gg_p": gamma_gamma.p,
+                "gg_q": gamma_gamma.q,
+                "gg_gamma": gamma_gamma.gamma,
             })
         else:
             # spend per transaction no different from one customer to the next (the
@@ -614,6 +639,62 @@ class CrmAnalyticsEngine(models.AbstractModel):
         clv = horizon_purchases * spend
         return self._create_clv_model(values), self._customer_scores(
             company, data, np.round(expected_90d, 6), np.round(p_alive, 6), np.round(clv, 2))
+
+    def _recent_fit(self, company, as_of, customer_count):
+        """The company's last fit, if the run for ``as_of`` can apply its estimates
+        instead of fitting again: made on the same basis at most ``REFIT_DAYS`` before,
+        on about as many customers (``REFIT_SHARE``). The estimates describe how the
+        company's customers buy and spend, which a few days of orders hardly move;
+        the customers' figures, and so their predictions, are today's all the same.
+
+        :return: the ``crm.clv.model`` of the last run, or None to fit again
+        """
+        last = self.env["crm.clv.model"].search(
+            [("company_id", "=", company.id), ("state", "=", "fitted")],
+            order="id desc", limit=1)
+        if not (last.fitted_as_of and last.orders_basis == self._orders_basis(company)
+                and last.fitted_as_of <= as_of
+                < fields.Date.add(last.fitted_as_of, days=REFIT_DAYS)):
+            return None
+        # the customers of the fit itself (the run of its date)
+        fit = self.env["crm.clv.model"].search(
+            [("company_id", "=", company.id), ("state", "=", "fitted"),
+             ("as_of", "=", last.fitted_as_of), ("fitted_as_of", "=", last.fitted_as_of)],
+            order="id desc", limit=1)
+        if not fit or abs(customer_count - fit.customer_count) \
+                > REFIT_SHARE * fit.customer_count:
+            return None
+        return last
+
+    def _fit(self, company, data):
+        """Fit the purchase model (BG/NBD or modified BG/NBD, chosen by fit: see
+        ``_choose_purchase_model``) and Gamma-Gamma on the customers' figures, from the
+        company's last estimates (a day later they have hardly moved).
+
+        :return: the purchase model's and Gamma-Gamma's ``FitResult`` (the latter None
+            when it does not converge), or None when the purchase model does not
+        """
+        last = self.env["crm.clv.model"].search(
+            [("company_id", "=", company.id), ("state", "=", "fitted")],
+            order="id desc", limit=1)
+        starts = {last.model_kind: (last.bgnbd_r, last.bgnbd_alpha, last.bgnbd_a,
+                                    last.bgnbd_b)} if last else {}
+        x, m_x = data[:, 1], data[:, 4]
+        try:
+            purchases = self._choose_purchase_model(data, starts)
+            if starts and not (purchases and purchases.success and _sane(purchases.params)):
+                # the last estimates can be a poor start (a fit of other days' orders)
+                purchases = self._choose_purchase_model(data)
+            gamma_gamma = clv_fit.fit_gamma_gamma(
+                x, m_x, (last.gg_p, last.gg_q, last.gg_gamma) if last.gg_p else None)
+        except (ValueError, FloatingPointError, ArithmeticError) as error:
+            _logger.warning("Customer value models not fitted: %s", error)
+            return None
+        if not (purchases and purchases.success and _sane(purchases.params)):
+            return None
+        if not (gamma_gamma and gamma_gamma.success and _sane(gamma_gamma.params)):
+            gamma_gamma = None
+        return purchases, gamma_gamma
 
     def _customer_scores(self, company, data, expected_90d=None, p_alive=None, clv=None):
         """What the run computes in memory per customer, as arrays in the order of
@@ -725,10 +806,12 @@ class CrmAnalyticsEngine(models.AbstractModel):
                        s.previous_spend > 0
                            AND s.recent_spend <= s.previous_spend * %(kept)s AS sig_spend,
                        COALESCE(complaints.open, 0) AS sig_complaints,
-                       COALESCE(p.crm_nps_category = 'detractor', FALSE) AS sig_detractor,
+                       detractor.id IS NOT NULL AS sig_detractor,
                        COALESCE(receivables.overdue, 0) AS sig_receivables
                   FROM scored s
-                  JOIN res_partner p ON p.id = s.partner_id
+             LEFT JOIN (SELECT id FROM res_partner
+                         WHERE crm_nps_category = 'detractor') AS detractor
+                       ON detractor.id = s.partner_id
              LEFT JOIN crm_customer_value old
                        ON old.partner_id = s.partner_id AND old.company_id = %(company)s
              LEFT JOIN complaints ON complaints.partner_id = s.partner_id
@@ -755,7 +838,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
                    CASE WHEN %(signals)s >= %(high)s THEN 'high'
                         WHEN %(signals)s >= 1 THEN 'medium'
                         ELSE 'low' END AS risk,
-                   %(signals_json)s AS signals,
+                   CASE WHEN %(signals)s > 0 THEN %(signals_json)s END AS signals,
                    v.orders_amount, v.orders_spend, v.orders_first_spend,
                    v.orders_recent_spend, v.orders_previous_spend, v.orders_holdout_days,
                    v.orders_calibration_last_date
@@ -853,8 +936,6 @@ class CrmAnalyticsEngine(models.AbstractModel):
         """
         cr = self.env.cr
         table = SQL.identifier(WORK_TABLE)
-        stamp = SQL("%s, %s, %s, %s", self.env.uid, fields.Datetime.now(), self.env.uid,
-                    fields.Datetime.now())
         leads = SQL(
             """SELECT DISTINCT buyer.commercial_partner_id
                  FROM crm_lead lead
@@ -886,12 +967,10 @@ class CrmAnalyticsEngine(models.AbstractModel):
         cr.execute(SQL(
             """INSERT INTO crm_customer_value AS cv (
                    company_id, partner_id, model_id, value_date, %(columns)s,
-                   clv_historic, clv_predicted, customer_tier, lifecycle_stage,
-                   create_uid, create_date, write_uid, write_date)
+                   clv_historic, clv_predicted, customer_tier, lifecycle_stage)
             SELECT %(company)s, v.partner_id, %(model)s, %(as_of)s, %(scores)s,
                    ROUND(v.monetary::numeric, 2), v.clv_predicted,
-                   COALESCE(v.manual_tier, v.tier), COALESCE(v.manual_stage, v.stage),
-                   %(stamp)s
+                   COALESCE(v.manual_tier, v.tier), COALESCE(v.manual_stage, v.stage)
               FROM %(table)s v
          LEFT JOIN crm_customer_value old ON old.id = v.value_id
              WHERE old.id IS NULL
@@ -909,8 +988,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
                    lifecycle_stage = COALESCE(cv.manual_lifecycle_stage,
                                               EXCLUDED.engine_lifecycle_stage),
                    churn_alert_date = CASE WHEN EXCLUDED.churn_risk = 'low' THEN NULL
-                                           ELSE cv.churn_alert_date END,
-                   write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+                                           ELSE cv.churn_alert_date END
             RETURNING cv.partner_id""",
             columns=SQL(", ").join(map(SQL.identifier, columns)),
             old_columns=SQL(", ").join(SQL.identifier("old", name) for name in columns),
@@ -918,7 +996,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 SQL("%s = EXCLUDED.%s", SQL.identifier(name), SQL.identifier(name))
                 for name in columns),
             scores=scores, company=company.id, model=model.id, as_of=as_of, table=table,
-            stamp=stamp, share=CLV_REFRESH_SHARE,
+            share=CLV_REFRESH_SHARE,
         ))
         changed = cr.rowcount
         # customers of this company who no longer have an order: scores cleared
@@ -934,8 +1012,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
                       %(carried)s,
                       customer_tier = cv.manual_customer_tier,
                       engine_lifecycle_stage = stage.new,
-                      lifecycle_stage = COALESCE(cv.manual_lifecycle_stage, stage.new),
-                      write_uid = %(uid)s, write_date = %(now)s
+                      lifecycle_stage = COALESCE(cv.manual_lifecycle_stage, stage.new)
                  FROM (SELECT old.id, old.customer_tier, old.lifecycle_stage,
                               CASE WHEN old.partner_id IN (%(leads)s)
                                    THEN 'prospect' END AS new
@@ -951,7 +1028,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
             RETURNING cv.partner_id,
                       stage.customer_tier IS DISTINCT FROM cv.customer_tier
                       OR stage.lifecycle_stage IS DISTINCT FROM cv.lifecycle_stage""",
-            model=model.id, uid=self.env.uid, now=fields.Datetime.now(), leads=leads,
+            model=model.id, leads=leads,
             company=company.id, table=table,
             carried=SQL(", ").join(SQL("%s = NULL", SQL.identifier(name))
                                    for name in ORDER_STATE_FIELDS),
@@ -962,17 +1039,16 @@ class CrmAnalyticsEngine(models.AbstractModel):
         # partners with an open lead and no value yet: prospects
         cr.execute(SQL(
             """INSERT INTO crm_customer_value AS cv (
-                   company_id, partner_id, model_id, engine_lifecycle_stage, lifecycle_stage,
-                   create_uid, create_date, write_uid, write_date)
+                   company_id, partner_id, model_id, engine_lifecycle_stage, lifecycle_stage)
             SELECT %(company)s, lead.commercial_partner_id, %(model)s, 'prospect',
-                   'prospect', %(stamp)s
+                   'prospect'
               FROM (%(leads)s) AS lead
              WHERE NOT EXISTS (SELECT 1 FROM crm_customer_value old
                                 WHERE old.company_id = %(company)s
                                   AND old.partner_id = lead.commercial_partner_id)
             ON CONFLICT (company_id, partner_id) DO NOTHING
             RETURNING cv.partner_id""",
-            company=company.id, model=model.id, stamp=stamp, leads=leads,
+            company=company.id, model=model.id, leads=leads,
         ))
         prospects = [row[0] for row in cr.fetchall()]
         model.changed_count = changed + len(prospects)

@@ -39,6 +39,11 @@ class CrmClvModel(models.Model):
         string="Horizon (Months)", readonly=True, default=12,
         help="Period over which the predicted value was computed.",
     )
+    fitted_as_of = fields.Date(
+        string="Estimated On", readonly=True,
+        help="The models' estimates come from the orders up to this date: they are "
+        "fitted again once a week, or sooner when the number of customers changed by "
+        "more than 5%; the runs in between apply them to each day's figures.")
     customer_count = fields.Integer(string="Customers", readonly=True)
     repeat_customer_count = fields.Integer(string="Repeat Customers", readonly=True)
     bgnbd_r = fields.Float(string="r (BG/NBD)", readonly=True, digits=(16, 4))
@@ -80,7 +85,7 @@ class CrmClvModel(models.Model):
     @api.model
     def _crm_server_fields(self):
         return (*super()._crm_server_fields(), "company_id", "as_of", "state", "reason",
-                "orders_basis",
+                "orders_basis", "fitted_as_of",
                 "time_unit", "horizon_months", "customer_count", "repeat_customer_count",
                 "model_kind", "changed_count", "bgnbd_r", "bgnbd_alpha", "bgnbd_a",
                 "bgnbd_b", "log_likelihood",

@@ -84,10 +84,15 @@ class CrmCustomerValue(models.Model):
     _order = "clv_historic desc, id desc"
     _rec_name = "partner_id"
     _check_company_auto = True
+    # written by the engine (a run's model and date say which and when) and by the
+    # managers' corrections (tracked on the customer): no author columns, whose
+    # foreign keys would be checked on every row a run writes
+    _log_access = False
 
     partner_id = fields.Many2one("res.partner", string="Customer", required=True,
                                  readonly=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True,
+    # (looked up with its customer by the unique index that begins with it)
+    company_id = fields.Many2one("res.company", required=True, readonly=True,
                                  ondelete="cascade")
     currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
     user_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
@@ -127,7 +132,7 @@ class CrmCustomerValue(models.Model):
         string="M Score", readonly=True, aggregator="avg",
         help="Monetary quintile among the customers who bought: 5 = highest spend.")
     rfm_segment = fields.Selection(
-        RFM_SEGMENTS, string="RFM Segment", readonly=True, index=True,
+        RFM_SEGMENTS, string="RFM Segment", readonly=True,
         help="Segment from the R and F scores (see the module's description).")
     # lifetime value
     clv_historic = fields.Monetary(
@@ -146,7 +151,7 @@ class CrmCustomerValue(models.Model):
         digits=(16, 3), compute="_compute_predictions", search="_search_probability_alive",
         help="Probability that the customer is still active at the last analysis.")
     value_quadrant = fields.Selection(
-        VALUE_QUADRANTS, readonly=True, index=True,
+        VALUE_QUADRANTS, readonly=True,
         help="Customer value matrix: current (historic) value against potential "
         "(predicted) value. Keep and grow: both high; develop: low current, high "
         "potential; maintain: high current, low potential; reduce effort: both low.")
@@ -157,17 +162,17 @@ class CrmCustomerValue(models.Model):
         CUSTOMER_TIERS, string="Tier Set by a Manager",
         help="A manager's correction: wins over the computed tier until cleared.")
     customer_tier = fields.Selection(
-        CUSTOMER_TIERS, compute="_compute_effective", store=True, index=True)
+        CUSTOMER_TIERS, compute="_compute_effective", store=True)
     engine_lifecycle_stage = fields.Selection(
         LIFECYCLE_STAGES, string="Computed Lifecycle Stage", readonly=True)
     manual_lifecycle_stage = fields.Selection(
         LIFECYCLE_STAGES, string="Lifecycle Stage Set by a Manager",
         help="A manager's correction: wins over the computed stage until cleared.")
     lifecycle_stage = fields.Selection(
-        LIFECYCLE_STAGES, compute="_compute_effective", store=True, index=True)
+        LIFECYCLE_STAGES, compute="_compute_effective", store=True)
     # churn warning
     churn_risk = fields.Selection(
-        CHURN_RISKS, readonly=True, index=True,
+        CHURN_RISKS, readonly=True,
         help="From the churn signals: low probability alive, overdue purchase, falling "
         "spend, unresolved complaints, detractor NPS (see the module's description).")
     churn_signals = fields.Json(

@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
@@ -147,6 +148,54 @@ class TestEngine(CrmAnalyticsCommon):
         self.company.crm_clv_horizon_months = 24
         self._run()
         self.assertGreater(partners[5].clv_predicted, before)
+
+    def test_estimates_refitted_weekly(self):
+        """The next days apply the last fit's estimates to their own figures; a week
+        later, or when the customers changed by more than 5%, the models are fitted
+        again."""
+        partners = self._customers(30, "Weekly")
+        start = date(2024, 6, 1)
+        self._orders_on([
+            (partner, (20.0 + 5 * index) * (0.5 + (visit * 7 + index) % 5 / 4),
+             start + timedelta(days=index * 3 + visit * (20 + index)))
+            for index, partner in enumerate(partners) for visit in range(1 + index % 4)
+        ])
+        first = self._run()
+        self.assertEqual(first.fitted_as_of, AS_OF)
+        estimates = ("model_kind", "bgnbd_r", "bgnbd_alpha", "bgnbd_a", "bgnbd_b",
+                     "log_likelihood", "gg_p", "gg_q", "gg_gamma")
+        # the next day: the same estimates, today's figures (a day older, a customer
+        # who no longer buys is a little less likely to be still active)
+        with patch.object(clv_fit, "choose_model", side_effect=AssertionError("refitted")), \
+                patch.object(clv_fit, "fit_gamma_gamma",
+                             side_effect=AssertionError("refitted")):
+            second = self._run(AS_OF + timedelta(days=1))
+        self.assertEqual(second.state, "fitted")
+        self.assertEqual(second.fitted_as_of, AS_OF)
+        self.assertEqual([second[name] for name in estimates],
+                         [first[name] for name in estimates])
+        self.assertEqual(second.customer_count, 30)
+        values = self.env["crm.customer.value"].search(
+            [("company_id", "=", self.company.id), ("partner_id", "in", partners.ids)])
+        self.assertEqual(len(values), 30)
+        for value in values:
+            age = (second.as_of - value.first_purchase_date).days
+            self.assertAlmostEqual(value.probability_alive, float(clv_fit.probability_alive(
+                first._params(), [value.repeat_purchase_days], [value.repeat_span_days],
+                [age])[0]), places=3)
+        # a week after the fit: fitted again
+        week = self._run(AS_OF + timedelta(days=7))
+        self.assertEqual(week.fitted_as_of, AS_OF + timedelta(days=7))
+        # two new customers (more than 5% of 30) the next day: fitted again too
+        newcomers = self._customers(2, "Newcomer")
+        self._orders_on([(newcomer, 80.0, AS_OF + timedelta(days=8))
+                         for newcomer in newcomers])
+        grown = self._run(AS_OF + timedelta(days=8))
+        self.assertEqual(grown.customer_count, 32)
+        self.assertEqual(grown.fitted_as_of, AS_OF + timedelta(days=8))
+        # a run for an earlier day than the fit's: fitted on its own orders
+        earlier = self._run(AS_OF + timedelta(days=3))
+        self.assertEqual(earlier.fitted_as_of, AS_OF + timedelta(days=3), earlier.reason)
 
     def test_same_spend_everywhere(self):
         """Every purchase of the same amount: the Gamma-Gamma estimates run away, the
