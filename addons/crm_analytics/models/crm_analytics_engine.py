@@ -489,38 +489,55 @@ class CrmAnalyticsEngine(models.AbstractModel):
         ))
         cr.execute(SQL("ANALYZE crm_analytics_recount"))
         cr.execute(SQL("DELETE FROM crm_customer_value_recount WHERE date < %s", since))
-        # the carried figures and the new days' summed per customer (a grouping, not
-        # a join: its cost does not hang on the planner's guess of the company's rows)
+        # the carried figures: as they are for the customers without a new order (most
+        # of them: no grouping), summed with the new days' for the others (a grouping,
+        # not a join; their value rows looked up one by one in the unique index). The
+        # NOT IN are hashed subplans: no plan whose cost hangs on the planner's guess of
+        # the company's rows (none before its first analyze).
+        figures = SQL(
+            """cv.partner_id, cv.repeat_purchase_days + 1 AS days,
+               cv.rfm_frequency AS purchases, cv.orders_amount AS amount,
+               cv.orders_spend AS spend, cv.first_purchase_date AS first_day,
+               cv.last_purchase_date AS last_day, cv.orders_first_spend AS first_spend,
+               cv.orders_recent_spend AS recent, cv.orders_previous_spend AS previous,
+               cv.orders_holdout_days AS holdout_days,
+               cv.orders_calibration_last_date AS last_cal""")
         return SQL(
-            """SELECT partner_id, SUM(days) AS days, SUM(purchases) AS purchases,
-                      SUM(amount) AS amount, SUM(spend) AS spend,
-                      MAX(first_day) AS first_day, MAX(last_day) AS last_day,
-                      SUM(first_spend) AS first_spend, SUM(recent) AS recent,
-                      SUM(previous) AS previous, SUM(holdout_days) AS holdout_days,
-                      MAX(last_cal) AS last_cal
-                 FROM (SELECT cv.partner_id, cv.repeat_purchase_days + 1 AS days,
-                              cv.rfm_frequency AS purchases, cv.orders_amount AS amount,
-                              cv.orders_spend AS spend, cv.first_purchase_date AS first_day,
-                              cv.last_purchase_date AS last_day,
-                              cv.orders_first_spend AS first_spend,
-                              cv.orders_recent_spend AS recent,
-                              cv.orders_previous_spend AS previous,
-                              cv.orders_holdout_days AS holdout_days,
-                              cv.orders_calibration_last_date AS last_cal, TRUE AS carried
-                         FROM crm_customer_value cv
-                        WHERE cv.company_id = %(company)s AND cv.orders_amount IS NOT NULL
-                    UNION ALL
-                       SELECT d.partner_id, d.days, d.purchases, d.amount, d.spend, NULL,
-                              d.last_day, 0, d.amount - d.left_recent,
-                              d.left_recent - d.left_previous, d.days - d.left_holdout,
-                              d.calibrated, FALSE
-                         FROM crm_analytics_delta d) AS parts
-                WHERE partner_id NOT IN (SELECT partner_id FROM crm_analytics_recount)
-             GROUP BY partner_id
-               HAVING bool_or(carried)
+            """SELECT %(figures)s
+                 FROM crm_customer_value cv
+                WHERE cv.company_id = %(company)s AND cv.orders_amount IS NOT NULL
+                  AND cv.partner_id NOT IN (SELECT partner_id FROM crm_analytics_recount)
+                  AND cv.partner_id NOT IN (SELECT partner_id FROM crm_analytics_delta)
+            UNION ALL
+            SELECT partner_id, SUM(days) AS days, SUM(purchases) AS purchases,
+                   SUM(amount) AS amount, SUM(spend) AS spend,
+                   MAX(first_day) AS first_day, MAX(last_day) AS last_day,
+                   SUM(first_spend) AS first_spend, SUM(recent) AS recent,
+                   SUM(previous) AS previous, SUM(holdout_days) AS holdout_days,
+                   MAX(last_cal) AS last_cal
+              FROM (SELECT carried.*, TRUE AS carried
+                      FROM crm_analytics_delta d
+                CROSS JOIN LATERAL (
+                           SELECT %(figures)s
+                             FROM crm_customer_value cv
+                            WHERE cv.company_id = %(company)s
+                              AND cv.partner_id = d.partner_id
+                              AND cv.orders_amount IS NOT NULL
+                            LIMIT 1) AS carried
+                     WHERE d.partner_id NOT IN (SELECT partner_id FROM crm_analytics_recount)
+                 UNION ALL
+                    SELECT d.partner_id, d.days, d.purchases, d.amount, d.spend, NULL,
+                           d.last_day, 0, d.amount - d.left_recent,
+                           d.left_recent - d.left_previous, d.days - d.left_holdout,
+                           d.calibrated, FALSE
+                      FROM crm_analytics_delta d
+                     WHERE d.partner_id NOT IN (SELECT partner_id FROM crm_analytics_recount)
+                   ) AS parts
+          GROUP BY partner_id
+            HAVING bool_or(carried)
             UNION ALL
             %(recounted)s""",
-            company=company.id,
+            figures=figures, company=company.id,
             recounted=self._figures_sql(company, as_of, self._orders_query(
                 company, as_of, partners=SQL("SELECT partner_id FROM crm_analytics_recount"))),
         )
