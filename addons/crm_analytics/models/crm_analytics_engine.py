@@ -237,10 +237,10 @@ class CrmAnalyticsEngine(models.AbstractModel):
         # this transaction only
         settings = {"work_mem": RUN_WORK_MEM, "jit": "off"}
         before = self._set_config(settings)
-        self._insert_customers(company, as_of)
+        carried = self._insert_customers(company, as_of)
         model, scores = self._fit_and_predict(company, as_of)
         self._compute_values(company, scores)
-        changed = self._write_values(company, as_of, model)
+        changed = self._write_values(company, as_of, model, carried)
         self._insert_history(company, as_of, model)
         self._alert_churn(company, as_of, model)
         self.env["crm.customer.value"].invalidate_model()
@@ -344,7 +344,11 @@ class CrmAnalyticsEngine(models.AbstractModel):
         the churn periods and the holdout period, and counts again in full only the
         customers whose orders changed meanwhile: an order written since (confirmed,
         cancelled, changed, moved) or a partner moved or merged
-        (``crm.customer.value.recount``). ``full`` counts every order all the same."""
+        (``crm.customer.value.recount``). ``full`` counts every order all the same.
+
+        :return: whether the figures were carried from the previous run (the customers
+            counted again are in the temporary table ``crm_analytics_recount``)
+        """
         cr = self.env.cr
         cal_end = fields.Date.subtract(as_of, days=HOLDOUT_DAYS)
         previous = None if full else self._previous_run(company, as_of)
@@ -388,6 +392,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
             as_of=as_of, cal_end=cal_end, counted=counted,
         ))
         self._set_config(hashing)
+        return previous is not None
 
     def _figures_sql(self, company, as_of, orders):
         """The exact order figures of each customer of ``orders`` (SQL, see
@@ -789,7 +794,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
                               %(f_score)s::integer[], %(m_score)s::integer[],
                               %(value_before)s::double precision[],
                               %(expected)s::double precision[],
-                              %(alive)s::double precision[], %(clv)s::double precision[])
+                              %(alive)s::double precision[], %(clv)s::numeric[])
                        AS u(partner_id, r_score, f_score, m_score, value_before,
                             expected_90d, p_alive, clv_predicted)
                        ON u.partner_id = c.partner_id
@@ -932,8 +937,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
                                 THEN ROUND(v.t_x::numeric / v.x, 1) END,
                 'silent', CASE WHEN v.sig_overdue AND v.x = 0 THEN TRUE END,
                 'spend', CASE WHEN v.sig_spend THEN jsonb_build_array(
-                    ROUND(v.recent_spend::numeric, 2),
-                    ROUND(v.previous_spend::numeric, 2)) END,
+                    ROUND(v.orders_recent_spend, 2),
+                    ROUND(v.orders_previous_spend, 2)) END,
                 'complaints', CASE WHEN v.sig_complaints > 0 THEN v.sig_complaints END,
                 'detractor', CASE WHEN v.sig_detractor THEN TRUE END,
                 'receivables', CASE WHEN v.sig_receivables > 0
@@ -941,13 +946,15 @@ class CrmAnalyticsEngine(models.AbstractModel):
             )), '{}'::jsonb)"""
         )
 
-    def _write_values(self, company, as_of, model):
+    def _write_values(self, company, as_of, model, carried=False):
         """Write the company's value rows in three statements on the narrow value
         table (never on the partners): the customers of the run, inserted or updated
         only where a score changed; the rows of those who no longer have an order
         cleared (prospects if they have an open lead); a row for the other partners
         with an open lead, as prospects. A manager's tier or stage wins over the
-        computed one.
+        computed one. With figures ``carried`` from the previous run, the customers
+        of that run are all in this one but those counted again: only those, and the
+        rows without scores, can have lost their orders or changed prospect status.
 
         :return: ids of the partners whose effective tier or stage changed
         """
@@ -970,14 +977,17 @@ class CrmAnalyticsEngine(models.AbstractModel):
         moved = [row[0] for row in cr.fetchall()]
         # a customer's new scores, in the columns' order; only the customers whose
         # scores differ from those stored go to the upsert (a hash join: unchanged rows,
-        # most of them from one day to the next, cost no index probe nor row version)
+        # most of them from one day to the next, cost no index probe nor row version).
+        # Amounts are compared as the exact numerics they are stored as (the order
+        # sums, the predicted value as sent): no conversion from floating point, which
+        # goes through text, for each of the customers
         columns = ("first_purchase_date", "last_purchase_date", "repeat_purchase_days",
                    "repeat_span_days", "rfm_frequency", "rfm_monetary", "rfm_r_score",
                    "rfm_f_score", "rfm_m_score", "rfm_segment", "value_quadrant",
                    "engine_customer_tier", "engine_lifecycle_stage", "churn_risk",
                    "churn_signals", *ORDER_STATE_FIELDS)
         scores = SQL("""v.first_day, v.last_day, v.x, v.t_x, v.frequency,
-                        ROUND(v.monetary::numeric, 2), v.r_score, v.f_score, v.m_score,
+                        ROUND(v.orders_amount, 2), v.r_score, v.f_score, v.m_score,
                         v.segment, v.quadrant, v.tier, v.stage, v.risk, v.signals,
                         %s""", SQL(", ").join(SQL.identifier("v", name)
                                              for name in ORDER_STATE_FIELDS))
@@ -986,14 +996,14 @@ class CrmAnalyticsEngine(models.AbstractModel):
                    company_id, partner_id, model_id, value_date, %(columns)s,
                    clv_historic, clv_predicted, customer_tier, lifecycle_stage)
             SELECT %(company)s, v.partner_id, %(model)s, %(as_of)s, %(scores)s,
-                   ROUND(v.monetary::numeric, 2), v.clv_predicted,
+                   ROUND(v.orders_amount, 2), v.clv_predicted,
                    COALESCE(v.manual_tier, v.tier), COALESCE(v.manual_stage, v.stage)
               FROM %(table)s v
          LEFT JOIN crm_customer_value old ON old.id = v.value_id
              WHERE old.id IS NULL
                 OR (%(old_columns)s, old.clv_predicted IS NULL)
                    IS DISTINCT FROM (%(scores)s, v.clv_predicted IS NULL)
-                OR ABS(old.clv_predicted - v.clv_predicted::numeric)
+                OR ABS(old.clv_predicted - v.clv_predicted)
                    > %(share)s * GREATEST(ABS(old.clv_predicted), 1)
             ON CONFLICT (company_id, partner_id) DO UPDATE SET
                    model_id = EXCLUDED.model_id, value_date = EXCLUDED.value_date,
@@ -1038,7 +1048,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
                           -- a hashed subplan whatever the planner guesses of
                           -- the company's rows (none, before its first analyze)
                           AND old.partner_id NOT IN (SELECT v.partner_id
-                                                       FROM %(table)s v)) AS stage
+                                                       FROM %(table)s v)
+                          AND %(candidates)s) AS stage
                 WHERE cv.id = stage.id
                   AND (cv.value_date IS NOT NULL
                        OR cv.engine_lifecycle_stage IS DISTINCT FROM stage.new)
@@ -1047,6 +1058,10 @@ class CrmAnalyticsEngine(models.AbstractModel):
                       OR stage.lifecycle_stage IS DISTINCT FROM cv.lifecycle_stage""",
             model=model.id, leads=leads,
             company=company.id, table=table,
+            candidates=SQL(
+                """(old.value_date IS NULL
+                    OR old.partner_id IN (SELECT partner_id FROM crm_analytics_recount))"""
+            ) if carried else SQL("TRUE"),
             carried=SQL(", ").join(SQL("%s = NULL", SQL.identifier(name))
                                    for name in ORDER_STATE_FIELDS),
         ))
@@ -1116,7 +1131,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
                    previous_lifecycle_stage, lifecycle_changed, value_quadrant, churn_risk,
                    is_snapshot)
             SELECT partner_id, %(company)s, %(model)s, %(now)s, %(as_of)s,
-                   r_score, f_score, m_score, segment, ROUND(monetary::numeric, 2),
+                   r_score, f_score, m_score, segment, ROUND(orders_amount, 2),
                    clv_predicted, p_alive, COALESCE(manual_tier, tier),
                    COALESCE(manual_stage, stage), old_stage,
                    old_stage IS DISTINCT FROM COALESCE(manual_stage, stage), quadrant, risk,
@@ -1152,26 +1167,29 @@ class CrmAnalyticsEngine(models.AbstractModel):
         cr = self.env.cr
         fallback = company.crm_fallback_user_id
         fallback_id = fallback.id if fallback.active and not fallback.share else None
-        # the assignee of a customer's warning: its salesperson if an active employee,
-        # else the company's default CRM responsible
-        assignee = SQL(
-            """COALESCE((SELECT u.id FROM res_users u
-                          WHERE u.id = p.user_id AND u.active AND NOT u.share),
-                        %s::integer)""", fallback_id)
+        # the assignee of a customer's warning: its salesperson if an active employee
+        # (a join, computed once per customer), else the company's default CRM
+        # responsible
+        salesperson = SQL(
+            """JOIN res_partner p ON p.id = %s.partner_id
+          LEFT JOIN res_users salesperson
+                    ON salesperson.id = p.user_id AND salesperson.active
+                       AND NOT salesperson.share""", SQL.identifier("v"))
+        assignee = SQL("COALESCE(salesperson.id, %s::integer)", fallback_id)
         cr.execute(SQL(
             """WITH due AS (
-                SELECT p.id AS partner_id, %(assignee)s AS user_id,
+                SELECT v.partner_id, %(assignee)s AS user_id,
                        v.clv_predicted, v.monetary
                   FROM %(table)s v
-                  JOIN res_partner p ON p.id = v.partner_id
+                  %(salesperson)s
                  WHERE v.risk = 'high' AND NOT COALESCE(v.alerted, FALSE)
                    AND COALESCE(v.manual_stage, v.stage) != 'churned'
             ),
             given AS (
                 SELECT %(assignee)s AS user_id, COUNT(*) AS count
-                  FROM crm_customer_value cv
-                  JOIN res_partner p ON p.id = cv.partner_id
-                 WHERE cv.company_id = %(company)s AND cv.churn_alert_date = %(as_of)s
+                  FROM crm_customer_value v
+                  %(salesperson)s
+                 WHERE v.company_id = %(company)s AND v.churn_alert_date = %(as_of)s
               GROUP BY 1
             )
             SELECT due.partner_id, due.user_id,
@@ -1183,7 +1201,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
                        + COALESCE(given.count, 0) <= %(limit)s
               FROM due
          LEFT JOIN given ON given.user_id = due.user_id""",
-            assignee=assignee, table=SQL.identifier(WORK_TABLE), company=company.id,
+            assignee=assignee, salesperson=salesperson, table=SQL.identifier(WORK_TABLE),
+            company=company.id,
             as_of=as_of, limit=company.crm_churn_warning_limit,
         ))
         rows = cr.fetchall()

@@ -154,3 +154,23 @@ class TestIncrementalRun(CrmAnalyticsCommon):
         salesman_fields = self.env["crm.customer.value"].with_user(self.salesman) \
             .fields_get(["orders_amount"])
         self.assertFalse(salesman_fields)
+
+    def test_prospects_between_carried_runs(self):
+        """On the incremental path, a partner with a new open lead becomes a prospect
+        and stops being one when the lead is lost; the customers carried as they were
+        keep their scores."""
+        self._first_run()
+        prospect = self._customers(1, prefix="Lead")
+        lead = self.env["crm.lead"].create({"name": "New deal", "partner_id": prospect.id,
+                                            "company_id": self.company.id})
+        self._assert_same_as_full()
+        self.assertEqual(prospect.lifecycle_stage, "prospect")
+        steady = self.buyers[2]
+        scores = (steady.rfm_frequency, steady.customer_tier, steady.rfm_segment)
+        self.assertTrue(all(scores))
+        lead.action_set_lost()
+        self._assert_same_as_full(LATER + timedelta(days=1))
+        self.env.invalidate_all()
+        self.assertFalse(prospect.lifecycle_stage)
+        self.assertEqual((steady.rfm_frequency, steady.customer_tier, steady.rfm_segment),
+                         scores)
