@@ -22,8 +22,8 @@ def host_addons_path():
         sys.exit(str(error))
 
 
-def load_registry(database, config=ROOT / "odoo.conf"):
-    """The registry of ``database``, with the project's configuration."""
+def configure(database, config=ROOT / "odoo.conf"):
+    """Odoo's configuration for ``database``: the project's, with its addons path."""
     import odoo
 
     odoo.tools.config.parse_config([
@@ -31,6 +31,13 @@ def load_registry(database, config=ROOT / "odoo.conf"):
         f"--addons-path={host_addons_path()},{ROOT / 'addons'}",
         "--log-level=warn",
     ])
+
+
+def load_registry(database, config=ROOT / "odoo.conf"):
+    """The registry of ``database``, with the project's configuration."""
+    import odoo
+
+    configure(database, config)
     return odoo.modules.registry.Registry(database)
 
 
