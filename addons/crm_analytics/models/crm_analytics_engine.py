@@ -380,8 +380,6 @@ class CrmAnalyticsEngine(models.AbstractModel):
                    holdout_days::double precision AS x_holdout,
                    CASE WHEN days > 1 THEN (spend - first_spend) / (days - 1) ELSE 0 END
                        ::double precision AS m_x,
-                   recent::double precision AS recent_spend,
-                   previous::double precision AS previous_spend,
                    amount AS orders_amount, spend AS orders_spend,
                    first_spend AS orders_first_spend, recent AS orders_recent_spend,
                    previous AS orders_previous_spend, holdout_days::integer
@@ -825,8 +823,9 @@ class CrmAnalyticsEngine(models.AbstractModel):
                        CASE WHEN s.x > 0
                             THEN s.recency_days > %(factor)s * s.t_x::float / s.x
                             ELSE s.recency_days > %(decline_days)s END AS sig_overdue,
-                       s.previous_spend > 0
-                           AND s.recent_spend <= s.previous_spend * %(kept)s AS sig_spend,
+                       s.orders_previous_spend > 0
+                           AND s.orders_recent_spend
+                               <= s.orders_previous_spend * %(kept)s AS sig_spend,
                        COALESCE(complaints.open, 0) AS sig_complaints,
                        detractor.id IS NOT NULL AS sig_detractor,
                        COALESCE(receivables.overdue, 0) AS sig_receivables

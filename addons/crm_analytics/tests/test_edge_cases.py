@@ -67,7 +67,7 @@ class TestEdgeCases(CrmAnalyticsCommon):
         self._run()
         self.env.cr.execute(
             """SELECT partner_id, x, t_x, age, round(m_x::numeric, 2), frequency,
-                      round(monetary::numeric, 2), previous_spend
+                      round(monetary::numeric, 2), orders_previous_spend
                  FROM crm_analytics_customer WHERE partner_id IN %s""",
             [(mixed.id, refunds_only.id, refunded.id)])
         rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}

@@ -72,8 +72,12 @@ class SaleOrder(models.Model):
         Every figure of the suite that sums orders (targets, forecast, campaign revenue,
         segments, loyalty spend) uses it, so that they all agree.
         """
+        # (an order in the company's currency, most of them, is not divided: a numeric
+        # division costs more than the comparison, and gives the same amount)
         return SQL(
-            "(%(order)s.amount_untaxed / COALESCE(NULLIF(%(order)s.currency_rate, 0), 1))",
+            """(CASE WHEN %(order)s.currency_rate = 1 THEN %(order)s.amount_untaxed
+                     ELSE %(order)s.amount_untaxed
+                          / COALESCE(NULLIF(%(order)s.currency_rate, 0), 1) END)""",
             order=SQL.identifier(alias),
         )
 

@@ -101,7 +101,8 @@ class TestPartnerProfile(CrmCoreCommon):
         quotation = self._order(self.contact, 100.0, confirm=False)
         self.assertFalse(self.customer.customer_since)
         quotation.with_user(self.salesman).action_confirm()
-        first_day = quotation.date_order.date()
+        # the day of the order in its company's time zone (not UTC's)
+        first_day = quotation.company_id._crm_local_date(quotation.date_order)
         self.assertEqual(self.customer.customer_since, first_day)
         self.assertEqual(self.contact.customer_since, first_day)
         # a date set by hand before the first order is kept by later orders
@@ -111,7 +112,7 @@ class TestPartnerProfile(CrmCoreCommon):
         # one set by hand after an order is corrected by the next confirmation
         self.contact.customer_since = date(2099, 1, 1)
         self._order(self.contact, 100.0)
-        self.assertEqual(self.contact.customer_since, fields.Date.today())
+        self.assertEqual(self.contact.customer_since, quotation.company_id._crm_today())
 
     def test_orders_confirmed_before_the_install_count(self):
         buyer = self.env["res.partner"].create({"name": "Early Buyer Gu"})
@@ -124,7 +125,8 @@ class TestPartnerProfile(CrmCoreCommon):
         self.env.invalidate_all()
         post_init_hook(self.env)
         self.assertEqual(self.customer.customer_since, date(2024, 6, 3))
-        self.assertEqual(self.contact.customer_since, order.date_order.date())
+        self.assertEqual(self.contact.customer_since,
+                         order.company_id._crm_local_date(order.date_order))
         self.assertEqual(buyer.customer_since, date(2025, 1, 8))
 
     def test_contacts_search_filters(self):
