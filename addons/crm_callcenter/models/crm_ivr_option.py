@@ -86,7 +86,7 @@ class CrmIvrOption(models.Model):
                     "Your last order %(order)s of %(date)s, %(amount)s, is confirmed.",
                     order=order.name,
                     date=format_date(env(context={**env.context, "lang": lang}),
-                                     order.date_order.date()),
+                                     call.company_id._crm_local_date(order.date_order)),
                     amount=format_amount(env, order.amount_total, order.currency_id),
                 )
         if self.answer_type == "open_complaint" and partner:

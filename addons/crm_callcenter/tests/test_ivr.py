@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
@@ -65,6 +67,21 @@ class TestIvr(CrmCallcenterCommon):
         self.assertIn("is confirmed", step["text"])
         unknown = self._ivr_call(phone="+86 20 1111 2222")
         self.assertEqual(self.main._ivr_step("21", unknown)["text"], "No order found.")
+
+    def test_last_order_date_is_the_company_day(self):
+        """An order placed at 01:00 on 8 March in Shanghai (7 March in UTC) is told as
+        of 8 March."""
+        product = self.env["product.product"].create({"name": "Kettle", "list_price": 88.0})
+        order = self.env["sale.order"].create({
+            "partner_id": self.customer.id,
+            "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1})],
+        })
+        order.action_confirm()
+        order.date_order = datetime(2026, 3, 7, 17, 0)
+        call = self._ivr_call()
+        call.company_id.partner_id.tz = "Asia/Shanghai"
+        self.customer.lang = "en_US"
+        self.assertIn("of 03/08/2026,", self.main._ivr_step("21", call)["text"])
 
     def test_invalid_digit_repeats_the_menu(self):
         step = self.main._ivr_step("9")

@@ -582,12 +582,13 @@ class CrmCollectionPlan(models.Model):
         company's default CRM responsible): its type names it, in the reader's
         language; the instalment tells the rest."""
         xmlid = f"crm_core.mail_activity_type_collection_{event}"
-        today = fields.Date.context_today(self)
         batches = defaultdict(lambda: self.browse())
         for plan in self.sudo():
             user = plan.user_id or plan.company_id.crm_fallback_user_id
             if user:
-                deadline = plan.date_planned if event == "due" else today
+                # the company's today (the job's user has a time zone of its own)
+                deadline = plan.date_planned if event == "due" \
+                    else plan.company_id._crm_today()
                 batches[user, deadline] |= plan
         # one creation of activities per salesperson and deadline
         for (user, deadline), plans in batches.items():

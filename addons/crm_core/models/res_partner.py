@@ -117,7 +117,8 @@ class ResPartner(models.Model):
 
     @api.depends("birthdate")
     def _compute_age(self):
-        today = fields.Date.context_today(self)
+        # the company's day: segments and care rules read the age in scheduled jobs
+        today = self.env.company._crm_today()
         for partner in self:
             # a birthdate in the future (refused on save) has no age yet
             partner.age = (
@@ -133,7 +134,7 @@ class ResPartner(models.Model):
         # birthdates go back to OLDEST_BIRTH_YEAR at most: any age beyond is the same
         # condition as MAX_AGE + 1, which no date overflows
         value = min(max(value, -1), MAX_AGE + 1)
-        today = fields.Date.context_today(self)
+        today = self.env.company._crm_today()
 
         def born_before(years):  # age >= years  <=>  birthdate <= today - years
             return today - relativedelta(years=years)

@@ -275,9 +275,9 @@ class ResPartner(models.Model):
                 raise UserError(self.env._(
                     "You lost %(customer)s on %(date)s: you can claim it again from "
                     "%(again)s.", customer=partner.display_name,
-                    date=fields.Date.to_string(lost.date.date()),
-                    again=fields.Date.to_string(
-                        (lost.date + timedelta(days=pool.cooldown_days)).date())))
+                    date=fields.Date.to_string(pool.company_id._crm_local_date(lost.date)),
+                    again=fields.Date.to_string(pool.company_id._crm_local_date(
+                        lost.date + timedelta(days=pool.cooldown_days)))))
         if pool.max_owned:
             owned = self.sudo().search_count([("crm_pool_id", "=", pool.id),
                                               ("user_id", "=", user.id)])

@@ -1,4 +1,6 @@
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+
+from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -254,6 +256,23 @@ class TestCollectionPlan(CollectionCase):
         Plan._cron_send_reminders()
         self.assertEqual(plans[1].activity_ids.activity_type_id, overdue_type)
         self.assertEqual(len(plans[1].activity_ids), 1)
+
+    def test_overdue_reminder_due_on_the_company_day(self):
+        """The job runs as a user in UTC, still on 7 March while the company, in
+        Shanghai, is on 8 March: the overdue reminder is due on 8 March."""
+        self.env.company.partner_id.tz = "Asia/Shanghai"
+        order = self._order(self.customer, 1000.0)
+        order.date_order = datetime(2026, 2, 1, 10, 0)
+        plans = self.env["crm.collection.plan"].create({
+            "order_id": order.id, "sequence": 1, "date_planned": date(2026, 3, 1),
+            "amount": 1000.0,
+        })
+        # 01:00 on 8 March in Shanghai
+        with freeze_time(datetime(2026, 3, 7, 17, 0)):
+            self.env["crm.collection.plan"].with_context(tz="UTC")._cron_send_reminders()
+        overdue_type = self.env.ref("crm_core.mail_activity_type_collection_overdue")
+        activity = plans.activity_ids.filtered(lambda a: a.activity_type_id == overdue_type)
+        self.assertEqual(activity.date_deadline, date(2026, 3, 8))
 
     def test_salesman_reads_and_plans_own_orders_only(self):
         order = self._order(self.customer, 1000.0)

@@ -1,4 +1,6 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -249,6 +251,22 @@ class TestClaims(CustomerPoolCase):
         with self.assertRaisesText(UserError, "claim it again from"):
             self.customer.with_user(self.alice).action_claim()
         self.customer.with_user(self.bob).action_claim()
+
+    def test_cooldown_dates_are_the_company_days(self):
+        """Alice lost the customer at 01:00 on 8 March in Shanghai (7 March in UTC):
+        the refusal names 8 March and, a week of cooldown later, 15 March."""
+        self.pool.company_id.partner_id.tz = "Asia/Shanghai"
+        self.pool.cooldown_days = 7
+        change = self.customer.crm_owner_change_ids.filtered(
+            lambda c: c.old_user_id == self.alice)
+        self.assertEqual(len(change), 1)
+        self.env.cr.execute(SQL("UPDATE crm_owner_change SET date = %s WHERE id = %s",
+                                datetime(2026, 3, 7, 17, 0), change.id))
+        self.env.invalidate_all()
+        with freeze_time(datetime(2026, 3, 9, 4, 0)), \
+                self.assertRaisesText(UserError, "on 2026-03-08: you can claim it again "
+                                                 "from 2026-03-15"):
+            self.customer.with_user(self.alice).action_claim()
 
     def test_caps(self):
         self.pool.max_owned = 1

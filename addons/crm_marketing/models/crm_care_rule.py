@@ -247,7 +247,9 @@ class CrmCareRule(models.Model):
                     continue
                 # written in the language of whoever does it, not of the job's user
                 rule = self.with_context(lang=user.lang or self.env.lang)
-                partner.activity_schedule(
+                # due on the company's day (the type's delay counts from it), not on
+                # the day of the job's user
+                partner.with_context(tz=self.company_id._crm_tz()).activity_schedule(
                     activity_type_id=self.activity_type_id.id or False,
                     summary=rule.activity_summary or rule.name,
                     note=rule.env._("Customer care: %(rule)s", rule=rule.name),

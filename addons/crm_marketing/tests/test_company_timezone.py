@@ -76,6 +76,17 @@ class TestCareRulesInCompanyDays(MarketingTimezoneCase):
         with freeze_time(EIGHTH_AT_ONE):
             self.assertEqual(self._orders_due(after_order), self.order)
 
+    def test_care_activity_due_on_the_company_day(self):
+        """The job's user is in UTC, still on 7 March: the salesperson's activity is
+        due on 8 March, the company's day, not overdue from the start."""
+        self.buyer.user_id = self.salesman
+        rule = self._rule("after_order", 7)
+        with freeze_time(EIGHTH_AT_ONE):
+            self._orders_due(rule)
+        activity = self.buyer.activity_ids.filtered(lambda a: a.user_id == self.salesman)
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.date_deadline, date(2026, 3, 8))
+
     def test_new_rule_active_from_the_company_day(self):
         with freeze_time(EIGHTH_AT_ONE):
             defaults = self.env["crm.care.rule"].default_get(["date_start"])

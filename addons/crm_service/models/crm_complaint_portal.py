@@ -113,7 +113,7 @@ class CrmComplaint(models.Model):
                 reference=complaint.reference, subject=complaint.name)
             if complaint.resolve_deadline:
                 # the customer's day (their time zone, else the company's)
-                tz = partner.tz or complaint.company_id.partner_id.tz or "UTC"
+                tz = partner.tz or complaint.company_id._crm_tz()
                 day = pytz.utc.localize(complaint.resolve_deadline).astimezone(
                     pytz.timezone(tz)).date()
                 text = complaint.env._(

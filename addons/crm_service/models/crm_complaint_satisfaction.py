@@ -120,7 +120,8 @@ class CrmComplaintSatisfaction(models.Model):
                     message_type="comment", subtype_xmlid="mail.mt_note",
                 )
                 return
-            self.sudo().activity_schedule(
+            # due on the company's day, not on the day of whoever answered the survey
+            self.sudo().with_context(tz=self.company_id._crm_tz()).activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=leader.id,
                 summary=self.env._("Detractor: call the customer back"),

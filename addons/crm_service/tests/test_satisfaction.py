@@ -1,3 +1,6 @@
+from datetime import date, datetime
+
+from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
 from odoo.tests import tagged
@@ -63,6 +66,16 @@ class TestSatisfaction(CrmServiceCommon):
         activity = second.activity_ids
         self.assertEqual(len(activity), 1, "a detractor gets a call back")
         self.assertEqual(activity.user_id, self.leader, "for the team leader")
+
+    def test_detractor_call_back_due_on_the_company_day(self):
+        """Answered at 01:00 on 8 March in Shanghai by a customer whose session is in
+        UTC (still 7 March): the call back is due on the company's 8 March."""
+        complaint = self._complaint(name="Shanghai detractor")
+        complaint.company_id.partner_id.tz = "Asia/Shanghai"
+        complaint.stage_id = self.stage_resolved
+        with freeze_time(datetime(2026, 3, 7, 17, 0)):
+            self._answer(complaint.with_context(tz="UTC"), 2, 3)
+        self.assertEqual(complaint.activity_ids.date_deadline, date(2026, 3, 8))
 
     def test_satisfaction_report_gives_csat_and_nps(self):
         scores = {"Promoter": (5, 10), "Passive": (4, 7), "Detractor": (2, 3)}
