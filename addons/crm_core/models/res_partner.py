@@ -117,8 +117,7 @@ class ResPartner(models.Model):
 
     @api.depends("birthdate")
     def _compute_age(self):
-        # the company's day: segments and care rules read the age in scheduled jobs
-        today = self.env.company._crm_today()
+        today = fields.Date.context_today(self)
         for partner in self:
             # a birthdate in the future (refused on save) has no age yet
             partner.age = (
@@ -134,7 +133,7 @@ class ResPartner(models.Model):
         # birthdates go back to OLDEST_BIRTH_YEAR at most: any age beyond is the same
         # condition as MAX_AGE + 1, which no date overflows
         value = min(max(value, -1), MAX_AGE + 1)
-        today = self.env.company._crm_today()
+        today = fields.Date.context_today(self)
 
         def born_before(years):  # age >= years  <=>  birthdate <= today - years
             return today - relativedelta(years=years)
