@@ -598,7 +598,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 count=repeat, date=as_of, minimum=MIN_REPEAT_CUSTOMERS,
             )
             return self._create_clv_model(values), self._customer_scores(company, data)
-        reused = self._recent_fit(company, as_of, len(rows))
+        last = self.env["crm.clv.model"]._latest_fitted(company)
+        reused = self._recent_fit(company, as_of, len(rows), last)
         if reused:
             # the estimates of a fit of the last days, applied to today's figures
             params = reused._params()
@@ -610,7 +611,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 "gg_log_likelihood": reused.gg_log_likelihood,
             })
         else:
-            fitted = self._fit(company, data)
+            fitted = self._fit(company, data, last)
             if not fitted:
                 values["reason"] = lambda env: env._(
                     "The optimisation did not converge on the order history up to "
@@ -660,18 +661,16 @@ class CrmAnalyticsEngine(models.AbstractModel):
         return self._create_clv_model(values), self._customer_scores(
             company, data, np.round(expected_90d, 6), np.round(p_alive, 6), np.round(clv, 2))
 
-    def _recent_fit(self, company, as_of, customer_count):
+    def _recent_fit(self, company, as_of, customer_count, last):
         """The company's last fit, if the run for ``as_of`` can apply its estimates
         instead of fitting again: made on the same basis at most ``REFIT_DAYS`` before,
         on about as many customers (``REFIT_SHARE``). The estimates describe how the
         company's customers buy and spend, which a few days of orders hardly move;
         the customers' figures, and so their predictions, are today's all the same.
 
-        :return: the ``crm.clv.model`` of the last run, or None to fit again
+        :param last: the company's last fitted ``crm.clv.model`` (empty if none)
+        :return: ``last``, or None to fit again
         """
-        last = self.env["crm.clv.model"].search(
-            [("company_id", "=", company.id), ("state", "=", "fitted")],
-            order="id desc", limit=1)
         if not (last.fitted_as_of and last.orders_basis == self._orders_basis(company)
                 and last.fitted_as_of <= as_of
                 < fields.Date.add(last.fitted_as_of, days=REFIT_DAYS)):
@@ -686,17 +685,15 @@ class CrmAnalyticsEngine(models.AbstractModel):
             return None
         return last
 
-    def _fit(self, company, data):
+    def _fit(self, company, data, last):
         """Fit the purchase model (BG/NBD or modified BG/NBD, chosen by fit: see
         ``_choose_purchase_model``) and Gamma-Gamma on the customers' figures, from the
         company's last estimates (a day later they have hardly moved).
 
+        :param last: the company's last fitted ``crm.clv.model`` (empty if none)
         :return: the purchase model's and Gamma-Gamma's ``FitResult`` (the latter None
             when it does not converge), or None when the purchase model does not
         """
-        last = self.env["crm.clv.model"].search(
-            [("company_id", "=", company.id), ("state", "=", "fitted")],
-            order="id desc", limit=1)
         starts = {last.model_kind: (last.bgnbd_r, last.bgnbd_alpha, last.bgnbd_a,
                                     last.bgnbd_b)} if last else {}
         x, m_x = data[:, 1], data[:, 4]
