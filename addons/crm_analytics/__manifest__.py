@@ -2,7 +2,7 @@
     "name": "CRM Analytics: Customer Value",
     "summary": "RFM scores, customer lifetime value (BG/NBD and Gamma-Gamma), the customer "
     "pyramid and the history of customer value",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "CRM Suite",

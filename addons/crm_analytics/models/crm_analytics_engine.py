@@ -1,3 +1,4 @@
+import io
 import logging
 from collections import defaultdict
 
@@ -11,7 +12,15 @@ from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
 from ..tools import clv_fit
-from .crm_customer_value import ORDER_STATE_FIELDS, RFM_SEGMENT_GRID
+from .crm_customer_value import (
+    CHURN_RISKS,
+    CUSTOMER_TIERS,
+    LIFECYCLE_STAGES,
+    ORDER_STATE_FIELDS,
+    RFM_SEGMENT_GRID,
+    RFM_SEGMENTS,
+    VALUE_QUADRANTS,
+)
 
 # what a run meets when another run wrote the same rows first (serialization,
 # deadlock, a lock it could not get): the other run's values stand
@@ -50,6 +59,29 @@ RETRY_MINUTES = 30
 # again: once a week, or when the customers changed by more than 5%
 REFIT_DAYS = 7
 REFIT_SHARE = 0.05
+# The churn signals of a customer, as the bits of one number
+SIGNAL_BITS = {"alive": 1, "overdue": 2, "spend": 4, "complaints": 8, "detractor": 16,
+               "receivables": 32}
+# ... those whose figures come from outside the orders
+EXTERNAL_SIGNALS = SIGNAL_BITS["complaints"] | SIGNAL_BITS["detractor"] \
+    | SIGNAL_BITS["receivables"]
+# What a customer's value row held before the run, beside its figures (the columns
+# of the run's customer table, see ``_old_value_sql``)
+OLD_VALUE_COLUMNS = (
+    "value_id", "scored", "old_key", "old_clv", "alerted", "old_segment", "old_quadrant",
+    "old_risk", "old_tier", "old_stage", "manual_tier", "manual_stage")
+# The labels the run computes, as numbers in memory: 1 + their index (0: none); with
+# the RFM scores and the churn signals, they make a customer's scores key, of these
+# fields (name: bits)
+SCORES_KEY = {"r_score": 3, "f_score": 3, "m_score": 3, "segment": 4, "quadrant": 3,
+              "tier": 2, "stage": 3, "risk": 2, "signals": 6}
+LABELS = {
+    "segment": [value for value, _name in RFM_SEGMENTS],
+    "quadrant": [value for value, _name in VALUE_QUADRANTS],
+    "tier": [value for value, _name in CUSTOMER_TIERS],
+    "stage": [value for value, _name in LIFECYCLE_STAGES],
+    "risk": [value for value, _name in CHURN_RISKS],
+}
 
 
 def _sane(params):
@@ -61,9 +93,41 @@ def _array_literal(values):
     """A PostgreSQL array literal of numbers, ``{1,2.5,NULL,...}`` (NaN is NULL): one
     string parameter that the database parses at once, where a list would become an
     ARRAY[...] expression of as many parameters."""
-    return "{" + ",".join(
-        "NULL" if value != value else repr(value)  # NaN is the only value unequal to itself
-        for value in np.asarray(values).tolist()) + "}"
+    # (no other number's repr contains "nan")
+    return "{{{}}}".format(
+        ",".join(map(repr, np.asarray(values).tolist())).replace("nan", "NULL"))
+
+
+def _label_array_literal(values):
+    """A PostgreSQL array literal of labels (selection values: letters and
+    underscores, nothing to quote; None is NULL), as ``_array_literal``."""
+    return "{{{}}}".format(",".join("NULL" if value is None else value for value in values))
+
+
+def _read_numbers(cr, columns, table):
+    """The ``columns`` (SQL expressions of numbers; NULL reads as NaN) of
+    the rows of ``table``, as a 2-D float array: through COPY's binary format, which
+    numpy reads as it comes, without a Python object per value (a hundred thousand
+    customers' thirty figures are three million of them)."""
+    values = SQL(", ").join(SQL("COALESCE((%s)::double precision, 'NaN')", column)
+                            for column in columns)
+    buffer = io.BytesIO()
+    cr.copy_expert(cr.mogrify(SQL(
+        "COPY (SELECT %s FROM %s) TO STDOUT WITH (FORMAT binary)", values, table,
+    )).decode(), buffer)
+    raw = buffer.getbuffer()
+    # a header (signature, flags, the length of an extension), then each row: its
+    # number of fields (2 bytes), each field's length (4) and value (8, big-endian),
+    # then a trailer (2)
+    start = 19 + int.from_bytes(raw[15:19], "big")
+    width = len(columns)
+    size = 2 + 12 * width
+    count = (len(raw) - start - 2) // size
+    rows = np.frombuffer(raw, dtype=np.uint8, offset=start, count=count * size)
+    # the bytes of the values, gathered at once
+    at = (2 + 4 + 12 * np.arange(width))[:, None] + np.arange(8)
+    values = np.ascontiguousarray(rows.reshape(count, size)[:, at.ravel()])
+    return values.view(">f8").astype(np.float64)
 
 
 def _ntile(buckets, order):
@@ -239,9 +303,10 @@ class CrmAnalyticsEngine(models.AbstractModel):
         before = self._set_config(settings)
         carried = self._insert_customers(company, as_of)
         model, scores = self._fit_and_predict(company, as_of)
-        self._compute_values(company, scores)
+        snapshot = self._snapshot_due(company, as_of)
+        self._compute_values(company, scores, everyone=snapshot)
         changed = self._write_values(company, as_of, model, carried)
-        self._insert_history(company, as_of, model)
+        self._insert_history(company, as_of, snapshot)
         self._alert_churn(company, as_of, model)
         self.env["crm.customer.value"].invalidate_model()
         self._notify_dependents(company, changed)
@@ -320,6 +385,18 @@ class CrmAnalyticsEngine(models.AbstractModel):
         return (f"1|{company._crm_tz()}|{company.currency_id.id}|"
                 f"{company.crm_churn_spend_days}|{HOLDOUT_DAYS}")
 
+    def _unseen_since(self):
+        """The moment from which orders may be missing from this run's figures: the
+        start of the oldest transaction under way (of this database's sessions, this
+        one included: they may commit orders after this run's snapshot), or an hour
+        before this transaction began, whichever is earlier (for writers whose
+        sessions the database does not show this role)."""
+        self.env.cr.execute(SQL(
+            """SELECT LEAST(MIN(xact_start), NOW() - INTERVAL '1 hour') AT TIME ZONE 'UTC'
+                 FROM pg_stat_activity
+                WHERE datname = current_database()"""))
+        return self.env.cr.fetchone()[0]
+
     def _previous_run(self, company, as_of):
         """The last run of ``company`` whose figures the run for ``as_of`` can go on
         from: done (not failed), counted on the same basis, up to 31 days before."""
@@ -335,7 +412,10 @@ class CrmAnalyticsEngine(models.AbstractModel):
         """One row per customer in a temporary table: RFM figures, (x, t_x, T, m_x) in
         days, the first and last purchase days and the spend of the first one, the
         spend of the last churn-warning period and of the period before, and the
-        exact figures the value rows carry to the next run.
+        exact figures the value rows carry to the next run; whether they may differ
+        from those the value row holds (``touched``: every customer of a full count,
+        those with orders in the moved windows or counted again otherwise), and what
+        the value row holds besides (``OLD_VALUE_COLUMNS``).
 
         The first run counts every order (grouped by customer and day, then by
         customer). A run that follows one of up to a month before (on the same basis:
@@ -353,13 +433,24 @@ class CrmAnalyticsEngine(models.AbstractModel):
         cal_end = fields.Date.subtract(as_of, days=HOLDOUT_DAYS)
         previous = None if full else self._previous_run(company, as_of)
         if previous is None:
-            counted = self._figures_sql(company, as_of, self._orders_query(company, as_of))
+            counted = SQL(
+                """SELECT figures.*, %(old)s
+                     FROM (%(figures)s) AS figures
+                LEFT JOIN crm_customer_value old
+                          ON old.company_id = %(company)s
+                             AND old.partner_id = figures.partner_id""",
+                old=self._old_value_sql(), company=company.id,
+                figures=self._figures_sql(company, as_of, self._orders_query(company, as_of)))
         else:
             counted = self._carried_figures_sql(company, as_of, previous)
         # grouped by sorting: the orders arrive sorted by customer and day for the
         # second grouping, and the memory stays that of a sort (a hash of a million
-        # customers' exact sums would not fit in the run's work memory)
-        hashing = self._set_config({"enable_hashagg": "off"})
+        # customers' exact sums would not fit in the run's work memory); read, joined
+        # and sorted by parallel workers where the orders are many (the database's
+        # default costs of starting workers and of passing rows between processes
+        # keep it from that for a million sorted rows)
+        planner = self._set_config({"enable_hashagg": "off", "parallel_setup_cost": "100",
+                                    "parallel_tuple_cost": "0.01"})
         cr.execute(SQL(
             """DROP TABLE IF EXISTS %(table)s;
             CREATE TEMPORARY TABLE %(table)s ON COMMIT DROP AS
@@ -384,12 +475,17 @@ class CrmAnalyticsEngine(models.AbstractModel):
                    first_spend AS orders_first_spend, recent AS orders_recent_spend,
                    previous AS orders_previous_spend, holdout_days::integer
                        AS orders_holdout_days,
-                   last_cal AS orders_calibration_last_date
+                   last_cal AS orders_calibration_last_date,
+                   -- the churn signal of falling spend, on the exact amounts
+                   previous > 0 AND recent <= previous * %(kept)s::numeric AS spend_fell,
+                   touched, %(old_columns)s
               FROM (%(counted)s) AS figures""",
             table=SQL.identifier(CUSTOMER_TABLE),
             as_of=as_of, cal_end=cal_end, counted=counted,
+            kept=1 - company.crm_churn_spend_drop / 100.0,
+            old_columns=SQL(", ").join(map(SQL.identifier, OLD_VALUE_COLUMNS)),
         ))
-        self._set_config(hashing)
+        self._set_config(planner)
         return previous is not None
 
     def _figures_sql(self, company, as_of, orders):
@@ -419,7 +515,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
                       COUNT(*) FILTER (WHERE purchases > 0 AND day > %(cal_end)s)
                           AS holdout_days,
                       MAX(day) FILTER (WHERE purchases > 0 AND day <= %(cal_end)s)
-                          AS last_cal
+                          AS last_cal,
+                      TRUE AS touched
                  FROM (%(days)s) AS purchase_days
              GROUP BY partner_id
                HAVING COUNT(*) FILTER (WHERE purchases > 0) > 0""",
@@ -433,13 +530,16 @@ class CrmAnalyticsEngine(models.AbstractModel):
         hold since the run ``previous``: the orders of the days after its date added,
         those of the days that left the churn periods and the holdout period taken
         out; the customers whose orders changed since are counted in full (their
-        ids in a temporary table)."""
+        ids in a temporary table). Each with what its value row holds
+        (``_old_value_sql``)."""
         cr = self.env.cr
         before = previous.as_of
         period = company.crm_churn_spend_days
-        # orders written since the previous run began (a day's margin for the
-        # transactions under way then), partners moved or merged since
-        since = fields.Datetime.subtract(previous.create_date, days=1)
+        # orders written since the previous run began, or by transactions under way
+        # then (a day's margin for a run that did not record them), partners moved or
+        # merged since
+        since = previous.unseen_since \
+            or fields.Datetime.subtract(previous.create_date, days=1)
         windows = [(before, as_of)] + [
             (fields.Date.subtract(before, days=shift), fields.Date.subtract(as_of, days=shift))
             for shift in (period, 2 * period, HOLDOUT_DAYS)]
@@ -506,18 +606,19 @@ class CrmAnalyticsEngine(models.AbstractModel):
                cv.orders_holdout_days AS holdout_days,
                cv.orders_calibration_last_date AS last_cal""")
         return SQL(
-            """SELECT %(figures)s
+            """SELECT %(figures)s, FALSE AS touched, %(old_cv)s
                  FROM crm_customer_value cv
                 WHERE cv.company_id = %(company)s AND cv.orders_amount IS NOT NULL
                   AND cv.partner_id NOT IN (SELECT partner_id FROM crm_analytics_recount)
                   AND cv.partner_id NOT IN (SELECT partner_id FROM crm_analytics_delta)
             UNION ALL
-            SELECT partner_id, SUM(days) AS days, SUM(purchases) AS purchases,
+            SELECT counted.*, %(old)s
+              FROM (SELECT partner_id, SUM(days) AS days, SUM(purchases) AS purchases,
                    SUM(amount) AS amount, SUM(spend) AS spend,
                    MAX(first_day) AS first_day, MAX(last_day) AS last_day,
                    SUM(first_spend) AS first_spend, SUM(recent) AS recent,
                    SUM(previous) AS previous, SUM(holdout_days) AS holdout_days,
-                   MAX(last_cal) AS last_cal
+                   MAX(last_cal) AS last_cal, TRUE AS touched
               FROM (SELECT carried.*, TRUE AS carried
                       FROM crm_analytics_delta d
                 CROSS JOIN LATERAL (
@@ -539,11 +640,33 @@ class CrmAnalyticsEngine(models.AbstractModel):
           GROUP BY partner_id
             HAVING bool_or(carried)
             UNION ALL
-            %(recounted)s""",
+            %(recounted)s) AS counted
+         LEFT JOIN LATERAL (SELECT * FROM crm_customer_value old
+                             WHERE old.company_id = %(company)s
+                               AND old.partner_id = counted.partner_id
+                             LIMIT 1) AS old ON TRUE""",
             figures=figures, company=company.id,
+            old=self._old_value_sql(), old_cv=self._old_value_sql("cv"),
             recounted=self._figures_sql(company, as_of, self._orders_query(
                 company, as_of, partners=SQL("SELECT partner_id FROM crm_analytics_recount"))),
         )
+
+    @staticmethod
+    def _old_value_sql(alias="old"):
+        """The columns ``OLD_VALUE_COLUMNS`` of the customer's value row ``alias``
+        (none when the customer has no row): id, whether it holds scores, its scores
+        key (see ``_scores_key``), predicted value, whether a churn warning is under
+        way, the labels a history row compares, the manual corrections."""
+        return SQL(
+            """%(old)s.id AS value_id, %(old)s.value_date IS NOT NULL AS scored,
+               %(old)s.scores_key AS old_key, %(old)s.clv_predicted AS old_clv,
+               %(old)s.churn_alert_date IS NOT NULL AS alerted,
+               %(old)s.rfm_segment AS old_segment, %(old)s.value_quadrant AS old_quadrant,
+               %(old)s.churn_risk AS old_risk, %(old)s.customer_tier AS old_tier,
+               %(old)s.lifecycle_stage AS old_stage,
+               %(old)s.manual_customer_tier AS manual_tier,
+               %(old)s.manual_lifecycle_stage AS manual_stage""",
+            old=SQL.identifier(alias))
 
     def _create_clv_model(self, values):
         """Store a fit; its reason is written in every active language, so that each
@@ -570,23 +693,26 @@ class CrmAnalyticsEngine(models.AbstractModel):
             ``_customer_scores``; None without customers)
         """
         cr = self.env.cr
-        cr.execute(SQL(
-            "SELECT partner_id, x, t_x, age, m_x, first_spend, x_cal, t_x_cal, age_cal, "
-            "x_holdout, frequency, monetary FROM %s", SQL.identifier(CUSTOMER_TABLE)))
-        rows = cr.fetchall()
+        # the figures, then what the value row held
+        data = _read_numbers(cr, [SQL(column) for column in (
+            "partner_id", "x", "t_x", "age", "m_x", "first_spend", "x_cal", "t_x_cal",
+            "age_cal", "x_holdout", "frequency", "monetary", "spend_fell::integer",
+            "touched::integer", "scored::integer", "COALESCE(old_key, -1)", "old_clv",
+            "alerted::integer", "(manual_stage IS NOT NULL)::integer")],
+            SQL.identifier(CUSTOMER_TABLE))
         horizon = company.crm_clv_horizon_months
         values = {
             "company_id": company.id,
             "as_of": as_of,
             "horizon_months": horizon,
-            "customer_count": len(rows),
+            "customer_count": len(data),
             "state": "not_enough_data",
             "orders_basis": self._orders_basis(company),
+            "unseen_since": self._unseen_since(),
         }
-        if not rows:
+        if not len(data):
             values["reason"] = lambda env: env._("No confirmed orders up to %(date)s.", date=as_of)
             return self._create_clv_model(values), None
-        data = np.array(rows, dtype=float)
         partner_ids, x, t_x, age, m_x, first_spend = data.T[:6]
         repeat = int(np.count_nonzero(x > 0))
         values["repeat_customer_count"] = repeat
@@ -599,7 +725,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
             )
             return self._create_clv_model(values), self._customer_scores(company, data)
         last = self.env["crm.clv.model"]._latest_fitted(company)
-        reused = self._recent_fit(company, as_of, len(rows), last)
+        reused = self._recent_fit(company, as_of, len(data), last)
         if reused:
             # the estimates of a fit of the last days, applied to today's figures
             params = reused._params()
@@ -625,7 +751,6 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 "log_likelihood": purchases.log_likelihood,
                 "gg_log_likelihood": gamma_fit.log_likelihood if gamma_fit else 0.0,
             })
-        expected_90d = clv_fit.expected_purchases(params, 90, x, t_x, age)
         p_alive = clv_fit.probability_alive(params, x, t_x, age)
         horizon_purchases = clv_fit.expected_purchases(
             params, horizon * DAYS_PER_MONTH, x, t_x, age)
@@ -659,7 +784,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
             )
         clv = horizon_purchases * spend
         return self._create_clv_model(values), self._customer_scores(
-            company, data, np.round(expected_90d, 6), np.round(p_alive, 6), np.round(clv, 2))
+            company, data, np.round(p_alive, 6), np.round(clv, 2))
 
     def _recent_fit(self, company, as_of, customer_count, last):
         """The company's last fit, if the run for ``as_of`` can apply its estimates
@@ -713,22 +838,38 @@ class CrmAnalyticsEngine(models.AbstractModel):
             gamma_gamma = None
         return purchases, gamma_gamma
 
-    def _customer_scores(self, company, data, expected_90d=None, p_alive=None, clv=None):
+    def _customer_scores(self, company, data, p_alive=None, clv=None):
         """What the run computes in memory per customer, as arrays in the order of
-        ``data``'s rows: partner ids, RFM scores, value before the customer in the
-        order of value, and the predictions (NaN when the models are not fitted); and
-        the total value and the limits of high current and predicted value (the
-        company's percentiles)."""
+        ``data``'s rows: partner ids, their figures, RFM scores, value before the
+        customer in the order of value, and the predictions (NaN when the models are
+        not fitted); and the total value and the limits of high current and predicted
+        value (the company's percentiles)."""
         r_score, f_score, m_score, before, total = _scores(data)
         missing = np.full(len(data), np.nan)
         predicted = clv[~np.isnan(clv)] if clv is not None else missing[:0]
         return {
             "ids": data[:, 0].astype(int),
+            # the customers' figures the labels are computed from
+            "x": data[:, 1],
+            "t_x": data[:, 2],
+            "age": data[:, 3],
+            "recency": data[:, 3] - data[:, 2],
+            "frequency": data[:, 10],
+            "monetary": data[:, 11],
+            "spend_fell": data[:, 12] > 0,
+            "touched": data[:, 13] > 0,
+            # what the value row held
+            "old": {
+                "scored": data[:, 14] > 0,
+                "key": data[:, 15].astype(np.int64),
+                "clv": data[:, 16],
+                "alerted": data[:, 17] > 0,
+                "manual_stage": data[:, 18] > 0,
+            },
             "r_score": r_score,
             "f_score": f_score,
             "m_score": m_score,
             "value_before": before,
-            "expected_90d": missing if expected_90d is None else expected_90d,
             "p_alive": missing if p_alive is None else p_alive,
             "clv": missing if clv is None else clv,
             "value_total": total,
@@ -767,179 +908,258 @@ class CrmAnalyticsEngine(models.AbstractModel):
         choice = clv_fit.choose_model(x, t_x, age, starts=starts)
         return choice.fit or choice.fits["bgnbd"]
 
-    def _compute_values(self, company, scores):
-        """Everything the run writes, per customer, into a second temporary table in
-        one statement: the scores computed in memory (RFM by quintiles, the value
-        before the customer, the predictions: ``_customer_scores``) and segment, tier,
-        the churn signals, lifecycle stage, value quadrant, churn risk and its reasons,
-        and what the partner held before the run (stage, tier, whether a churn warning
-        is under way). The rules are those of readme/USAGE.md."""
-        scores = scores or {"ids": (), "r_score": (), "f_score": (), "m_score": (),
-                            "value_before": (), "expected_90d": (), "p_alive": (),
-                            "clv": (), "value_total": 0.0, "historic_limit": None,
-                            "predicted_limit": None}
+    def _external_signals(self, company):
+        """The churn signals that come from outside the orders, for the customers of
+        the run, into a small temporary table: open complaints in ``company``,
+        overdue instalments, a detractor's last NPS answer.
+
+        :return: partner ids, number of open complaints, whether instalments are
+            overdue, whether a detractor (arrays)
+        """
+        cr = self.env.cr
+        cr.execute(SQL(
+            """DROP TABLE IF EXISTS crm_analytics_external;
+            CREATE TEMPORARY TABLE crm_analytics_external ON COMMIT DROP AS
+            SELECT partner_id, SUM(complaints)::integer AS complaints,
+                   SUM(receivables) AS receivables, bool_or(detractor) AS detractor
+              FROM (SELECT c.commercial_partner_id AS partner_id, COUNT(*) AS complaints,
+                           0::double precision AS receivables, FALSE AS detractor
+                      FROM crm_complaint c
+                      JOIN crm_complaint_stage stage ON stage.id = c.stage_id
+                     WHERE c.company_id = %(company)s AND c.active
+                       AND NOT COALESCE(stage.is_closed, FALSE)
+                  GROUP BY c.commercial_partner_id
+                 UNION ALL
+                    SELECT plan.partner_id, 0, SUM(plan.amount_outstanding_company), FALSE
+                      FROM crm_collection_plan plan
+                     WHERE plan.company_id = %(company)s AND plan.state = 'overdue'
+                  GROUP BY plan.partner_id
+                 UNION ALL
+                    SELECT id, 0, 0, TRUE FROM res_partner
+                     WHERE crm_nps_category = 'detractor') AS signals
+             WHERE partner_id IN (SELECT partner_id FROM %(customers)s)
+          GROUP BY partner_id;
+            SELECT partner_id, complaints, receivables > 0, detractor
+              FROM crm_analytics_external ORDER BY partner_id""",
+            company=company.id, customers=SQL.identifier(CUSTOMER_TABLE),
+        ))
+        rows = cr.fetchall()
+        if not rows:
+            return (np.zeros(0, dtype=np.int64),) * 2 + (np.zeros(0, dtype=bool),) * 2
+        ids, complaints, receivables, detractor = zip(*rows, strict=True)
+        return (np.array(ids), np.array(complaints), np.array(receivables, dtype=bool),
+                np.array(detractor, dtype=bool))
+
+    def _customer_labels(self, company, scores, external):
+        """Segment, tier, lifecycle stage, value quadrant, churn signals and churn risk
+        of each customer of ``scores`` (see ``_customer_scores``), by the rules of
+        readme/USAGE.md, as arrays in the same order: labels as numbers (see
+        ``LABELS``), the signals as bits (``SIGNAL_BITS``).
+
+        :param external: the external signals (see ``_external_signals``)
+        """
+        count = len(scores["ids"])
+        x, t_x, recency = scores["x"], scores["t_x"], scores["recency"]
+        p_alive, clv, monetary = scores["p_alive"], scores["clv"], scores["monetary"]
+
+        def codes(kind, *values):
+            return [LABELS[kind].index(value) + 1 for value in values]
+
+        # the segment of each (R, F) of the grid
+        grid = np.zeros((6, 6), dtype=np.int64)
+        for r_score, row in RFM_SEGMENT_GRID.items():
+            grid[r_score, 1:] = codes("segment", *row)
+        segment = grid[scores["r_score"], scores["f_score"]]
+        # the customer pyramid: the share of the total value before the customer
+        total, before = scores["value_total"], scores["value_before"]
+        key, normal, small = codes("tier", "key", "normal", "small")
+        key_share = company.crm_pyramid_key_share
+        tier = np.full(count, small) if total <= 0 else np.select(
+            [before < total * (key_share / 100.0),
+             before < total * ((key_share + company.crm_pyramid_normal_share) / 100.0)],
+            [key, normal], small)
+        # (an unknown probability alive, NaN, is below no threshold)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            usual_gap = np.where(x > 0, company.crm_overdue_factor * t_x / x, np.inf)
+        stage = np.select(
+            [(recency > company.crm_lifecycle_churn_days)
+             | (p_alive < company.crm_lifecycle_churn_alive / 100.0),
+             (recency > company.crm_lifecycle_decline_days)
+             | (p_alive < company.crm_lifecycle_decline_alive / 100.0)
+             | ((x > 0) & (recency > usual_gap)),
+             (scores["frequency"] >= company.crm_lifecycle_stability_orders)
+             & (scores["age"] >= company.crm_lifecycle_stability_days),
+             scores["frequency"] >= company.crm_lifecycle_formation_orders],
+            codes("stage", "churned", "decline", "stability", "formation"),
+            *codes("stage", "exploration"))
+        quadrant = np.zeros(count, dtype=np.int64)
+        if scores["predicted_limit"] is not None:
+            high_now = monetary >= scores["historic_limit"]
+            high_later = clv >= scores["predicted_limit"]
+            quadrant = np.select(
+                [np.isnan(clv), high_later & high_now, high_later, high_now],
+                [0, *codes("quadrant", "grow", "develop", "maintain")],
+                *codes("quadrant", "reduce"))
+        # the churn signals
+        partner_ids, complaints, receivables, detractor = external
+        # (the external signals' rows, sorted by partner, looked up by bisection)
+        at = np.minimum(np.searchsorted(partner_ids, scores["ids"]),
+                        max(len(partner_ids) - 1, 0))
+        found = (partner_ids[at] == scores["ids"]) if len(partner_ids) \
+            else np.zeros(count, dtype=bool)
+
+        def outside(values):
+            result = np.zeros(count, dtype=values.dtype)
+            result[found] = values[at[found]]
+            return result
+
+        signals = {
+            "alive": p_alive < company.crm_churn_alive_threshold / 100.0,
+            "overdue": np.where(x > 0, recency > usual_gap,
+                                recency > company.crm_lifecycle_decline_days),
+            "spend": scores["spend_fell"],
+            "complaints": outside(complaints) > 0,
+            "detractor": outside(detractor),
+            "receivables": outside(receivables),
+        }
+        bits = sum(flags.astype(np.int64) * SIGNAL_BITS[name]
+                   for name, flags in signals.items())
+        found_count = sum(flags.astype(np.int64) for flags in signals.values())
+        risk = np.select([found_count >= company.crm_churn_high_signals, found_count >= 1],
+                         codes("risk", "high", "medium"), *codes("risk", "low"))
+        return {"segment": segment, "tier": tier, "stage": stage, "quadrant": quadrant,
+                "signals": bits, "risk": risk}
+
+    @staticmethod
+    def _scores_key(scores, labels):
+        """Each customer's RFM scores, labels and churn signals packed in one number
+        (``SCORES_KEY``): stored on the value row, the next run compares it with its
+        own instead of every column."""
+        key = np.zeros(len(scores["ids"]), dtype=np.int64)
+        shift = 0
+        for name, bits in SCORES_KEY.items():
+            key |= np.asarray(scores[name] if name in scores else labels[name],
+                              dtype=np.int64) << shift
+            shift += bits
+        return key
+
+    @staticmethod
+    def _to_write(scores, labels, key):
+        """Which customers' value rows may change (a boolean array in the order of
+        ``scores``): those whose figures may differ from the row's (``touched``) or
+        who have no scores yet, those whose scores key (``_scores_key``) or predicted
+        value (by more than ``CLV_REFRESH_SHARE``, about: the write compares the
+        exact amounts) differ, those with churn signals from outside the orders
+        (whose figures may have moved) and those at high risk without a churn
+        warning, unless churned (by the engine, without a manager's correction).
+        The others' rows hold what the run computed already."""
+        old = scores["old"]
+        clv, old_clv = scores["clv"], old["clv"]
+        with np.errstate(invalid="ignore"):
+            # (NaN, no predicted value, compares to nothing: told by isnan)
+            drift = np.abs(old_clv - clv) > 0.99 * CLV_REFRESH_SHARE * np.maximum(
+                np.abs(old_clv), 1)
+        old_signals = (old["key"] >> sum(list(SCORES_KEY.values())[:-1])) \
+            & ((1 << SCORES_KEY["signals"]) - 1)
+        external = ((labels["signals"] | np.where(old["key"] < 0, 0, old_signals))
+                    & EXTERNAL_SIGNALS) > 0
+        warn = (labels["risk"] == LABELS["risk"].index("high") + 1) & ~old["alerted"] & (
+            (labels["stage"] != LABELS["stage"].index("churned") + 1) | old["manual_stage"])
+        return scores["touched"] | ~old["scored"] | (old["key"] != key) \
+            | (np.isnan(old_clv) != np.isnan(clv)) | drift | external | warn
+
+    def _compute_values(self, company, scores, everyone=False):
+        """What the run writes, into a second temporary table, in one statement: the
+        scores and labels computed in memory (``_customer_scores``,
+        ``_customer_labels``), the churn signals' figures, and what the value row held
+        before the run (stage, tier, segment, quadrant, risk, manual corrections,
+        whether a churn warning is under way).
+
+        Only the customers whose row may change are in it (``_to_write``), or every
+        customer with ``everyone`` (the monthly snapshot): from one day to the next,
+        most customers' labels stay as they are, which the run tells in memory rather
+        than by writing every customer to a table and comparing there."""
+        external = self._external_signals(company)
+        kept = {}
+        if scores:
+            labels = self._customer_labels(company, scores, external)
+            key = self._scores_key(scores, labels)
+            rows = np.ones(len(key), dtype=bool) if everyone \
+                else self._to_write(scores, labels, key)
+            kept = {name: scores[name][rows] for name in (
+                "ids", "r_score", "f_score", "m_score", "p_alive", "clv")}
+            kept["key"] = key[rows]
+            for kind, names in LABELS.items():
+                kept[kind] = np.array([None, *names], dtype=object)[labels[kind][rows]]
+            kept["signals"] = labels["signals"][rows]
         self.env.cr.execute(SQL(
             """DROP TABLE IF EXISTS %(table)s;
             CREATE TEMPORARY TABLE %(table)s ON COMMIT DROP AS
-            WITH scored AS (
-                SELECT c.*, u.r_score, u.f_score, u.m_score, u.value_before,
-                       u.expected_90d, u.p_alive, u.clv_predicted
-                  FROM %(customers)s c
-                  JOIN unnest(%(ids)s::integer[], %(r_score)s::integer[],
-                              %(f_score)s::integer[], %(m_score)s::integer[],
-                              %(value_before)s::double precision[],
-                              %(expected)s::double precision[],
-                              %(alive)s::double precision[], %(clv)s::numeric[])
-                       AS u(partner_id, r_score, f_score, m_score, value_before,
-                            expected_90d, p_alive, clv_predicted)
-                       ON u.partner_id = c.partner_id
-            ),
-            complaints AS (
-                SELECT c.commercial_partner_id AS partner_id, COUNT(*) AS open
-                  FROM crm_complaint c
-                  JOIN crm_complaint_stage stage ON stage.id = c.stage_id
-                 WHERE c.company_id = %(company)s AND c.active
-                   AND NOT COALESCE(stage.is_closed, FALSE)
-              GROUP BY c.commercial_partner_id
-            ),
-            receivables AS (
-                SELECT plan.partner_id, SUM(plan.amount_outstanding_company) AS overdue
-                  FROM crm_collection_plan plan
-                 WHERE plan.company_id = %(company)s AND plan.state = 'overdue'
-              GROUP BY plan.partner_id
-            ),
-            signals AS (
-                SELECT s.*, old.id AS value_id,
-                       old.lifecycle_stage AS old_stage, old.customer_tier AS old_tier,
-                       old.rfm_segment AS old_segment, old.value_quadrant AS old_quadrant,
-                       old.churn_risk AS old_risk,
-                       old.manual_customer_tier AS manual_tier,
-                       old.manual_lifecycle_stage AS manual_stage,
-                       old.churn_alert_date IS NOT NULL AS alerted,
-                       COALESCE(s.p_alive < %(alive_threshold)s, FALSE) AS sig_alive,
-                       CASE WHEN s.x > 0
-                            THEN s.recency_days > %(factor)s * s.t_x::float / s.x
-                            ELSE s.recency_days > %(decline_days)s END AS sig_overdue,
-                       s.orders_previous_spend > 0
-                           AND s.orders_recent_spend
-                               <= s.orders_previous_spend * %(kept)s AS sig_spend,
-                       COALESCE(complaints.open, 0) AS sig_complaints,
-                       detractor.id IS NOT NULL AS sig_detractor,
-                       COALESCE(receivables.overdue, 0) AS sig_receivables
-                  FROM scored s
-             LEFT JOIN (SELECT id FROM res_partner
-                         WHERE crm_nps_category = 'detractor') AS detractor
-                       ON detractor.id = s.partner_id
-             LEFT JOIN crm_customer_value old
-                       ON old.partner_id = s.partner_id AND old.company_id = %(company)s
-             LEFT JOIN complaints ON complaints.partner_id = s.partner_id
-             LEFT JOIN receivables ON receivables.partner_id = s.partner_id
-            )
-            SELECT v.partner_id, v.value_id, v.recency_days, v.frequency, v.monetary,
-                   v.first_day, v.last_day, v.x, v.t_x,
-                   v.old_segment, v.old_quadrant, v.old_risk, v.manual_tier,
-                   v.manual_stage,
-                   v.r_score, v.f_score, v.m_score, grid.segment,
-                   CASE WHEN %(value_total)s <= 0 THEN 'small'
-                        WHEN v.value_before < %(value_total)s * %(key)s THEN 'key'
-                        WHEN v.value_before < %(value_total)s * %(normal)s THEN 'normal'
-                        ELSE 'small' END AS tier,
-                   v.expected_90d, v.p_alive, v.clv_predicted,
-                   v.old_stage, v.old_tier, v.alerted,
-                   %(stage)s AS stage,
-                   CASE WHEN v.clv_predicted IS NULL THEN NULL
-                        WHEN v.monetary >= %(historic)s
-                             AND v.clv_predicted >= %(predicted)s THEN 'grow'
-                        WHEN v.clv_predicted >= %(predicted)s THEN 'develop'
-                        WHEN v.monetary >= %(historic)s THEN 'maintain'
-                        ELSE 'reduce' END AS quadrant,
-                   CASE WHEN %(signals)s >= %(high)s THEN 'high'
-                        WHEN %(signals)s >= 1 THEN 'medium'
-                        ELSE 'low' END AS risk,
-                   CASE WHEN %(signals)s > 0 THEN %(signals_json)s END AS signals,
-                   v.orders_amount, v.orders_spend, v.orders_first_spend,
-                   v.orders_recent_spend, v.orders_previous_spend, v.orders_holdout_days,
-                   v.orders_calibration_last_date
-              FROM signals v
-              JOIN (VALUES %(grid)s) AS grid(r_score, f_score, segment)
-                   ON grid.r_score = v.r_score AND grid.f_score = v.f_score""",
+            SELECT c.partner_id, c.value_id, c.recency_days, c.frequency, c.monetary,
+                   c.first_day, c.last_day, c.x, c.t_x, c.old_segment, c.old_quadrant,
+                   c.old_risk, c.manual_tier, c.manual_stage,
+                   u.r_score, u.f_score, u.m_score, u.segment, u.tier, u.p_alive,
+                   u.clv_predicted, c.old_stage, c.old_tier, c.alerted,
+                   u.stage, u.quadrant, u.risk,
+                   CASE WHEN u.signals > 0 THEN %(signals_json)s END AS signals,
+                   u.scores_key,
+                   c.orders_amount, c.orders_spend, c.orders_first_spend,
+                   c.orders_recent_spend, c.orders_previous_spend, c.orders_holdout_days,
+                   c.orders_calibration_last_date
+              FROM unnest(%(ids)s::integer[], %(r_score)s::integer[],
+                          %(f_score)s::integer[], %(m_score)s::integer[],
+                          %(alive)s::double precision[], %(clv)s::numeric[],
+                          %(segment)s::varchar[], %(tier)s::varchar[],
+                          %(stage)s::varchar[], %(quadrant)s::varchar[],
+                          %(risk)s::varchar[], %(signals)s::integer[],
+                          %(key)s::integer[])
+                   AS u(partner_id, r_score, f_score, m_score, p_alive, clv_predicted,
+                        segment, tier, stage, quadrant, risk, signals, scores_key)
+              JOIN %(customers)s c ON c.partner_id = u.partner_id
+         LEFT JOIN crm_analytics_external e ON e.partner_id = u.partner_id""",
             table=SQL.identifier(WORK_TABLE),
             customers=SQL.identifier(CUSTOMER_TABLE),
-            ids=_array_literal(scores["ids"]),
-            r_score=_array_literal(scores["r_score"]),
-            f_score=_array_literal(scores["f_score"]),
-            m_score=_array_literal(scores["m_score"]),
-            value_before=_array_literal(scores["value_before"]),
-            expected=_array_literal(scores["expected_90d"]),
-            alive=_array_literal(scores["p_alive"]),
-            clv=_array_literal(scores["clv"]),
-            value_total=scores["value_total"],
-            historic=scores["historic_limit"],
-            predicted=scores["predicted_limit"],
-            company=company.id,
-            alive_threshold=company.crm_churn_alive_threshold / 100.0,
-            factor=company.crm_overdue_factor,
-            decline_days=company.crm_lifecycle_decline_days,
-            kept=1 - company.crm_churn_spend_drop / 100.0,
-            key=company.crm_pyramid_key_share / 100.0,
-            normal=(company.crm_pyramid_key_share + company.crm_pyramid_normal_share) / 100.0,
-            stage=self._stage_sql(company),
-            signals=SQL(
-                """(v.sig_alive::int + v.sig_overdue::int + v.sig_spend::int
-                    + (v.sig_complaints > 0)::int + v.sig_detractor::int
-                    + (v.sig_receivables > 0)::int)"""),
-            high=company.crm_churn_high_signals,
+            ids=_array_literal(kept.get("ids", ())),
+            r_score=_array_literal(kept.get("r_score", ())),
+            f_score=_array_literal(kept.get("f_score", ())),
+            m_score=_array_literal(kept.get("m_score", ())),
+            alive=_array_literal(kept.get("p_alive", ())),
+            clv=_array_literal(kept.get("clv", ())),
+            segment=_label_array_literal(kept.get("segment", ())),
+            tier=_label_array_literal(kept.get("tier", ())),
+            stage=_label_array_literal(kept.get("stage", ())),
+            quadrant=_label_array_literal(kept.get("quadrant", ())),
+            risk=_label_array_literal(kept.get("risk", ())),
+            signals=_array_literal(kept.get("signals", ())),
+            key=_array_literal(kept.get("key", ())),
             signals_json=self._signals_sql(),
-            grid=SQL(", ").join(
-                SQL("(%s, %s, %s)", r_score, f_score, segment)
-                for r_score, row in RFM_SEGMENT_GRID.items()
-                for f_score, segment in enumerate(row, start=1)
-            ),
         ))
 
-    def _stage_sql(self, company):
-        """The lifecycle stage of the customer ``v`` (the rules of readme/USAGE.md)."""
-        return SQL(
-            """CASE WHEN v.recency_days > %(churn_days)s
-                         OR COALESCE(v.p_alive < %(churn_alive)s, FALSE) THEN 'churned'
-                    WHEN v.recency_days > %(decline_days)s
-                         OR COALESCE(v.p_alive < %(decline_alive)s, FALSE)
-                         OR (v.x > 0 AND v.recency_days > %(factor)s * v.t_x::float / v.x)
-                        THEN 'decline'
-                    WHEN v.frequency >= %(stability_orders)s
-                         AND v.age >= %(stability_days)s THEN 'stability'
-                    WHEN v.frequency >= %(formation_orders)s THEN 'formation'
-                    ELSE 'exploration' END""",
-            churn_days=company.crm_lifecycle_churn_days,
-            churn_alive=company.crm_lifecycle_churn_alive / 100.0,
-            decline_days=company.crm_lifecycle_decline_days,
-            decline_alive=company.crm_lifecycle_decline_alive / 100.0,
-            factor=company.crm_overdue_factor,
-            stability_orders=company.crm_lifecycle_stability_orders,
-            stability_days=company.crm_lifecycle_stability_days,
-            formation_orders=company.crm_lifecycle_formation_orders,
-        )
-
     def _signals_sql(self):
-        """The churn signals of the customer ``v`` and their figures, as a JSON object
-        (NULL without signal): rendered in the reader's language when read
+        """The churn signals of the customer ``u`` (bits, see ``SIGNAL_BITS``) and
+        their figures (from the customer's ``c`` and the external signals' ``e``), as
+        a JSON object: rendered in the reader's language when read
         (``crm.customer.value.churn_reasons``). Figures that change every day (days
         since the last order, probability alive) are not stored: the reader sees
         today's."""
+        def has(name):
+            return SQL("u.signals & %s > 0", SIGNAL_BITS[name])
+
         return SQL(
             """NULLIF(jsonb_strip_nulls(jsonb_build_object(
-                'alive', CASE WHEN v.sig_alive THEN TRUE END,
-                'overdue', CASE WHEN v.sig_overdue AND v.x > 0
-                                THEN ROUND(v.t_x::numeric / v.x, 1) END,
-                'silent', CASE WHEN v.sig_overdue AND v.x = 0 THEN TRUE END,
-                'spend', CASE WHEN v.sig_spend THEN jsonb_build_array(
-                    ROUND(v.orders_recent_spend, 2),
-                    ROUND(v.orders_previous_spend, 2)) END,
-                'complaints', CASE WHEN v.sig_complaints > 0 THEN v.sig_complaints END,
-                'detractor', CASE WHEN v.sig_detractor THEN TRUE END,
-                'receivables', CASE WHEN v.sig_receivables > 0
-                                    THEN ROUND(v.sig_receivables::numeric, 2) END
-            )), '{}'::jsonb)"""
+                'alive', CASE WHEN %(alive)s THEN TRUE END,
+                'overdue', CASE WHEN %(overdue)s AND c.x > 0
+                                THEN ROUND(c.t_x::numeric / c.x, 1) END,
+                'silent', CASE WHEN %(overdue)s AND c.x = 0 THEN TRUE END,
+                'spend', CASE WHEN %(spend)s THEN jsonb_build_array(
+                    ROUND(c.orders_recent_spend, 2),
+                    ROUND(c.orders_previous_spend, 2)) END,
+                'complaints', CASE WHEN %(complaints)s THEN e.complaints END,
+                'detractor', CASE WHEN %(detractor)s THEN TRUE END,
+                'receivables', CASE WHEN %(receivables)s
+                                    THEN ROUND(e.receivables::numeric, 2) END
+            )), '{}'::jsonb)""",
+            **{name: has(name) for name in SIGNAL_BITS},
         )
 
     def _write_values(self, company, as_of, model, carried=False):
@@ -981,17 +1201,17 @@ class CrmAnalyticsEngine(models.AbstractModel):
                    "repeat_span_days", "rfm_frequency", "rfm_monetary", "rfm_r_score",
                    "rfm_f_score", "rfm_m_score", "rfm_segment", "value_quadrant",
                    "engine_customer_tier", "engine_lifecycle_stage", "churn_risk",
-                   "churn_signals", *ORDER_STATE_FIELDS)
+                   "churn_signals", "scores_key", *ORDER_STATE_FIELDS)
         scores = SQL("""v.first_day, v.last_day, v.x, v.t_x, v.frequency,
                         ROUND(v.orders_amount, 2), v.r_score, v.f_score, v.m_score,
                         v.segment, v.quadrant, v.tier, v.stage, v.risk, v.signals,
-                        %s""", SQL(", ").join(SQL.identifier("v", name)
+                        v.scores_key, %s""", SQL(", ").join(SQL.identifier("v", name)
                                              for name in ORDER_STATE_FIELDS))
         cr.execute(SQL(
             """INSERT INTO crm_customer_value AS cv (
-                   company_id, partner_id, model_id, value_date, %(columns)s,
+                   company_id, partner_id, value_date, %(columns)s,
                    clv_historic, clv_predicted, customer_tier, lifecycle_stage)
-            SELECT %(company)s, v.partner_id, %(model)s, %(as_of)s, %(scores)s,
+            SELECT %(company)s, v.partner_id, %(as_of)s, %(scores)s,
                    ROUND(v.orders_amount, 2), v.clv_predicted,
                    COALESCE(v.manual_tier, v.tier), COALESCE(v.manual_stage, v.stage)
               FROM %(table)s v
@@ -1002,7 +1222,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 OR ABS(old.clv_predicted - v.clv_predicted)
                    > %(share)s * GREATEST(ABS(old.clv_predicted), 1)
             ON CONFLICT (company_id, partner_id) DO UPDATE SET
-                   model_id = EXCLUDED.model_id, value_date = EXCLUDED.value_date,
+                   value_date = EXCLUDED.value_date,
                    %(updates)s,
                    clv_historic = EXCLUDED.clv_historic,
                    clv_predicted = EXCLUDED.clv_predicted,
@@ -1018,19 +1238,20 @@ class CrmAnalyticsEngine(models.AbstractModel):
             updates=SQL(", ").join(
                 SQL("%s = EXCLUDED.%s", SQL.identifier(name), SQL.identifier(name))
                 for name in columns),
-            scores=scores, company=company.id, model=model.id, as_of=as_of, table=table,
+            scores=scores, company=company.id, as_of=as_of, table=table,
             share=CLV_REFRESH_SHARE,
         ))
         changed = cr.rowcount
         # customers of this company who no longer have an order: scores cleared
         cr.execute(SQL(
             """UPDATE crm_customer_value cv
-                  SET model_id = %(model)s, value_date = NULL, first_purchase_date = NULL,
+                  SET value_date = NULL, first_purchase_date = NULL,
                       last_purchase_date = NULL, repeat_purchase_days = NULL,
                       repeat_span_days = NULL, rfm_frequency = NULL, rfm_monetary = NULL,
                       rfm_r_score = NULL, rfm_f_score = NULL, rfm_m_score = NULL,
                       rfm_segment = NULL, clv_historic = NULL, clv_predicted = NULL,
                       value_quadrant = NULL, churn_risk = NULL, churn_signals = NULL,
+                      scores_key = NULL,
                       churn_alert_date = NULL, engine_customer_tier = NULL,
                       %(carried)s,
                       customer_tier = cv.manual_customer_tier,
@@ -1043,8 +1264,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
                         WHERE old.company_id = %(company)s
                           -- a hashed subplan whatever the planner guesses of
                           -- the company's rows (none, before its first analyze)
-                          AND old.partner_id NOT IN (SELECT v.partner_id
-                                                       FROM %(table)s v)
+                          AND old.partner_id NOT IN (SELECT c.partner_id
+                                                       FROM %(customers)s c)
                           AND %(candidates)s) AS stage
                 WHERE cv.id = stage.id
                   AND (cv.value_date IS NOT NULL
@@ -1052,8 +1273,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
             RETURNING cv.partner_id,
                       stage.customer_tier IS DISTINCT FROM cv.customer_tier
                       OR stage.lifecycle_stage IS DISTINCT FROM cv.lifecycle_stage""",
-            model=model.id, leads=leads,
-            company=company.id, table=table,
+            leads=leads, company=company.id,
+            customers=SQL.identifier(CUSTOMER_TABLE),
             candidates=SQL(
                 """(old.value_date IS NULL
                     OR old.partner_id IN (SELECT partner_id FROM crm_analytics_recount))"""
@@ -1067,8 +1288,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
         # partners with an open lead and no value yet: prospects
         cr.execute(SQL(
             """INSERT INTO crm_customer_value AS cv (
-                   company_id, partner_id, model_id, engine_lifecycle_stage, lifecycle_stage)
-            SELECT %(company)s, lead.commercial_partner_id, %(model)s, 'prospect',
+                   company_id, partner_id, engine_lifecycle_stage, lifecycle_stage)
+            SELECT %(company)s, lead.commercial_partner_id, 'prospect',
                    'prospect'
               FROM (%(leads)s) AS lead
              WHERE NOT EXISTS (SELECT 1 FROM crm_customer_value old
@@ -1076,7 +1297,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
                                   AND old.partner_id = lead.commercial_partner_id)
             ON CONFLICT (company_id, partner_id) DO NOTHING
             RETURNING cv.partner_id""",
-            company=company.id, model=model.id, leads=leads,
+            company=company.id, leads=leads,
         ))
         prospects = [row[0] for row in cr.fetchall()]
         model.changed_count = changed + len(prospects)
@@ -1101,11 +1322,9 @@ class CrmAnalyticsEngine(models.AbstractModel):
                     limit=1):
                 self.env["res.partner"].sudo()._crm_refresh_recall(partner_ids=partner_ids)
 
-    def _insert_history(self, company, as_of, model):
-        """A history row per customer of this run whose tier, stage, RFM segment,
-        value quadrant or churn risk changed, with its stage before and after (the
-        transitions); the first run of a month (in the company's days) records every
-        customer instead, the monthly snapshot of the value-over-time chart."""
+    def _snapshot_due(self, company, as_of):
+        """Whether the run for ``as_of`` is the first of its month (in the company's
+        days): it records the monthly snapshot of every customer in the history."""
         cr = self.env.cr
         cr.execute(SQL(
             """SELECT 1 FROM crm_customer_value_history
@@ -1113,7 +1332,14 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 LIMIT 1""",
             company.id, as_of.replace(day=1), as_of,
         ))
-        snapshot = not cr.fetchone()
+        return not cr.fetchone()
+
+    def _insert_history(self, company, as_of, snapshot=False):
+        """A history row per customer of this run whose tier, stage, RFM segment,
+        value quadrant or churn risk changed, with its stage before and after (the
+        transitions); with ``snapshot`` (the first run of a month), every customer
+        instead, the monthly snapshot of the value-over-time chart."""
+        cr = self.env.cr
         changed = SQL(
             """(v.old_tier, v.old_stage, v.old_segment, v.old_quadrant, v.old_risk)
                IS DISTINCT FROM (COALESCE(v.manual_tier, v.tier),
@@ -1121,12 +1347,12 @@ class CrmAnalyticsEngine(models.AbstractModel):
                                  v.segment, v.quadrant, v.risk)""")
         cr.execute(SQL(
             """INSERT INTO crm_customer_value_history (
-                   partner_id, company_id, model_id, run_date, as_of,
+                   partner_id, company_id, run_date, as_of,
                    rfm_r_score, rfm_f_score, rfm_m_score, rfm_segment, clv_historic,
                    clv_predicted, probability_alive, customer_tier, lifecycle_stage,
                    previous_lifecycle_stage, lifecycle_changed, value_quadrant, churn_risk,
                    is_snapshot)
-            SELECT partner_id, %(company)s, %(model)s, %(now)s, %(as_of)s,
+            SELECT partner_id, %(company)s, %(now)s, %(as_of)s,
                    r_score, f_score, m_score, segment, ROUND(orders_amount, 2),
                    clv_predicted, p_alive, COALESCE(manual_tier, tier),
                    COALESCE(manual_stage, stage), old_stage,
@@ -1134,7 +1360,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
                    %(snapshot)s
               FROM %(table)s v
              WHERE %(snapshot)s OR %(changed)s""",
-            company=company.id, model=model.id, now=fields.Datetime.now(), as_of=as_of,
+            company=company.id, now=fields.Datetime.now(), as_of=as_of,
             table=SQL.identifier(WORK_TABLE), snapshot=snapshot, changed=changed,
         ))
         self.env["crm.customer.value.history"].invalidate_model()

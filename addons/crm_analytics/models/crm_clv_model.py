@@ -81,6 +81,12 @@ class CrmClvModel(models.Model):
         help="What the computation counted the orders with (time zone, currency, churn "
         "spend period, holdout days): the next day's computation goes on from this "
         "one's figures only if they are the same.")
+    unseen_since = fields.Datetime(
+        string="Orders Unseen Since", readonly=True, groups="base.group_system",
+        help="Orders written since this moment may be missing from the computation's "
+        "figures (the start of the oldest transaction under way when it began, or an "
+        "hour before it, whichever is earlier): the next day's computation counts "
+        "their customers again in full.")
 
     @api.model
     def _crm_server_fields(self):

@@ -20,8 +20,6 @@ class CrmCustomerValueHistory(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", required=True,
                                  readonly=True, index=True, ondelete="cascade")
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
-    model_id = fields.Many2one("crm.clv.model", string="CLV Model", readonly=True,
-                               ondelete="set null")
     run_date = fields.Datetime(readonly=True, required=True)
     as_of = fields.Date(readonly=True, required=True)
     rfm_r_score = fields.Integer(string="R Score", readonly=True, aggregator="avg")
@@ -52,7 +50,7 @@ class CrmCustomerValueHistory(models.Model):
 
     @api.model
     def _crm_server_fields(self):
-        return (*super()._crm_server_fields(), "partner_id", "company_id", "model_id",
+        return (*super()._crm_server_fields(), "partner_id", "company_id",
                 "run_date", "as_of", "rfm_r_score", "rfm_f_score", "rfm_m_score",
                 "rfm_segment", "clv_historic", "clv_predicted", "probability_alive",
                 "customer_tier", "lifecycle_stage", "previous_lifecycle_stage",

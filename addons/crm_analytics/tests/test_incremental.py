@@ -1,8 +1,10 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from ..models.crm_analytics_engine import OLD_VALUE_COLUMNS
 from .common import AS_OF, CrmAnalyticsCommon
 
 LATER = AS_OF + timedelta(days=9)
@@ -38,16 +40,21 @@ class TestIncrementalRun(CrmAnalyticsCommon):
             "UPDATE sale_order SET write_date = now() AT TIME ZONE 'UTC' - interval '10 days' "
             "WHERE company_id = %s", self.company.id))
         self.env.cr.execute(SQL(
-            "UPDATE crm_clv_model SET create_date = now() AT TIME ZONE 'UTC' - interval '5 days' "
+            "UPDATE crm_clv_model SET create_date = now() AT TIME ZONE 'UTC' - interval '5 days', "
+            "unseen_since = now() AT TIME ZONE 'UTC' - interval '5 days 1 hour' "
             "WHERE company_id = %s", self.company.id))
         self.env.cr.execute(SQL("DELETE FROM crm_customer_value_recount"))
         self.env.invalidate_all()
 
     def _figures(self):
+        """The customers' order figures of the last run (not what their value rows
+        held, nor whether they were counted again)."""
         self.env.cr.execute(SQL(
             "SELECT * FROM crm_analytics_customer ORDER BY partner_id"))
         names = [column.name for column in self.env.cr.description]
-        return [dict(zip(names, row, strict=True)) for row in self.env.cr.fetchall()]
+        skipped = {"touched", *OLD_VALUE_COLUMNS}
+        return [{name: value for name, value in zip(names, row, strict=True)
+                 if name not in skipped} for row in self.env.cr.fetchall()]
 
     def _assert_same_as_full(self, as_of=LATER):
         """Run for ``as_of`` after the first run: the path taken is the incremental
@@ -174,3 +181,71 @@ class TestIncrementalRun(CrmAnalyticsCommon):
         self.assertFalse(prospect.lifecycle_stage)
         self.assertEqual((steady.rfm_frequency, steady.customer_tier, steady.rfm_segment),
                          scores)
+
+    def test_order_written_while_the_last_run_was_under_way(self):
+        """An order changed by a transaction that began before the last run and
+        committed after it (written after the run's ``unseen_since``, before the run
+        itself): its customer is counted again."""
+        self._first_run()
+        order = self.orders.filtered(lambda o: o.partner_id == self.buyers[3])[1]
+        order.order_line.price_unit = 4321.0
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            "UPDATE sale_order SET write_date = now() AT TIME ZONE 'UTC' "
+            "- interval '5 days 30 minutes' WHERE id = %s", order.id))
+        self.env.invalidate_all()
+        model = self.env["crm.clv.model"].search([("company_id", "=", self.company.id)])
+        self.assertLess(model.unseen_since, order.write_date)
+        self.assertLess(order.write_date, model.create_date)
+        _model, carried = self._assert_same_as_full()
+        row = next(row for row in carried if row["partner_id"] == self.buyers[3].id)
+        self.assertGreater(row["orders_amount"], 4321)
+
+    def test_rows_left_are_those_a_full_count_leaves(self):
+        """The next run rewrites only the customers it tells apart in memory (scores
+        key, predicted value, signals from outside the orders, warnings due): a run
+        for the same day that counts every order and compares every row finds
+        nothing left to change. Time alone moves some customers (recency,
+        probability alive); a complaint opens for another, one buys again."""
+        self._first_run()
+        complaining, buying = self.buyers[6], self.buyers[0]
+        self.env["crm.complaint"].create({"name": "Broken", "partner_id": complaining.id})
+        day = AS_OF + timedelta(days=4)
+        self._orders_on([(buying, 250.0, day - timedelta(days=1))])
+        model = self._run(day)
+        self.env.cr.execute(SQL("SELECT to_regclass('pg_temp.crm_analytics_delta')"))
+        self.assertTrue(self.env.cr.fetchone()[0], "the run went on from the last one")
+        Value = self.env["crm.customer.value"].sudo()
+        rewritten = Value.search([("company_id", "=", self.company.id),
+                                  ("value_date", "=", day)]).partner_id
+        self.assertIn(complaining, rewritten)
+        self.assertIn(buying, rewritten)
+        self.assertTrue(rewritten - complaining - buying, "time alone moves customers")
+        self.assertLess(len(rewritten), len(self.buyers), "the others are left alone")
+        self.assertEqual(model.changed_count, len(rewritten))
+        History = self.env["crm.customer.value.history"]
+        history = History.search([("company_id", "=", self.company.id)])
+        engine_class = type(self.env["crm.analytics.engine"])
+        self.env.cr.execute(SQL("DROP TABLE crm_analytics_delta"))
+        with patch.object(engine_class, "_previous_run", return_value=None):
+            full = self._run(day)
+        self.env.cr.execute(SQL("SELECT to_regclass('pg_temp.crm_analytics_delta')"))
+        self.assertFalse(self.env.cr.fetchone()[0], "every order counted")
+        self.assertEqual(full.changed_count, 0)
+        self.assertEqual(History.search([("company_id", "=", self.company.id)]), history)
+
+    def test_signal_figures_from_outside_the_orders(self):
+        """A second complaint: the same signals as the day before, another figure;
+        the run rewrites that customer's reasons, and that customer's only."""
+        complaining = self.buyers[6]
+        Complaint = self.env["crm.complaint"]
+        Complaint.create({"name": "Broken", "partner_id": complaining.id})
+        self._first_run()
+        Value = self.env["crm.customer.value"].sudo()
+        row = Value.search([("partner_id", "=", complaining.id)])
+        self.assertEqual(row.churn_signals["complaints"], 1)
+        Complaint.create({"name": "Broken again", "partner_id": complaining.id})
+        model = self._run()
+        self.assertEqual(model.changed_count, 1)
+        self.env.invalidate_all()
+        self.assertEqual(row.churn_signals["complaints"], 2)

@@ -49,7 +49,7 @@ class TestValueTour(ValueTourCase):
         self.assertEqual(model.create_uid, self.manager)
         self.assertGreater(model.bgnbd_r, 0)
         self.assertGreater(model.customer_count, 20)
-        rows = history.search([("model_id", "=", model.id)])
+        rows = history.search([("company_id", "=", self.company.id)])
         self.assertEqual(len(rows), model.customer_count,
                          "the month's snapshot: one history row per customer")
         row = rows.filtered(lambda line: line.partner_id == self.customer)
