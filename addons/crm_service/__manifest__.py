@@ -2,7 +2,7 @@
     "name": "CRM Service: Complaints, SLA and Customer Satisfaction",
     "summary": "Complaints and after-sales service with SLA in working time, escalation, "
     "knowledge base, email and portal intake and satisfaction surveys",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.2.1",
     "category": "Services/Customer Service",
     "license": "LGPL-3",
     "author": "CRM Suite",

@@ -349,16 +349,25 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 for after, up_to in windows)))
         if partners is not None:
             conditions.append(SQL("partner.commercial_partner_id IN (%s)", partners))
+        # the customer of each order: the few orders of some days are looked up one by
+        # one (a join would read every partner), every order is joined
+        partner = SQL("JOIN res_partner partner ON partner.id = so.partner_id")
+        customer = SQL("partner.commercial_partner_id")
+        if windows and partners is None:
+            partner = SQL()
+            customer = SQL("(SELECT partner.commercial_partner_id FROM res_partner partner "
+                           "WHERE partner.id = so.partner_id)")
         return SQL(
-            """SELECT partner.commercial_partner_id AS partner_id,
+            """SELECT %(customer)s AS partner_id,
                       %(day)s AS day,
                       %(amount)s AS amount,
                       so.amount_untaxed >= 0 AS purchase
                  FROM sale_order so
-                 JOIN res_partner partner ON partner.id = so.partner_id
+                 %(partner)s
                 WHERE so.state IN %(states)s
                   AND so.company_id = %(company)s
                   AND %(conditions)s""",
+            customer=customer, partner=partner,
             day=company._crm_local_date_sql(SQL("so.date_order")),
             amount=self.env["sale.order"]._crm_amount_company_sql("so"),
             states=states,
@@ -584,10 +593,11 @@ class CrmAnalyticsEngine(models.AbstractModel):
              UNION
             SELECT delta.partner_id
               FROM crm_analytics_delta delta
-             WHERE NOT EXISTS (SELECT 1 FROM crm_customer_value cv
-                                WHERE cv.company_id = %(company)s
-                                  AND cv.partner_id = delta.partner_id
-                                  AND cv.orders_amount IS NOT NULL)""",
+             -- (each looked up in the unique index: not a join reading every row)
+             WHERE (SELECT cv.orders_amount IS NULL FROM crm_customer_value cv
+                     WHERE cv.company_id = %(company)s
+                       AND cv.partner_id = delta.partner_id
+                     LIMIT 1) IS NOT FALSE""",
             since=since, company=company.id,
         ))
         cr.execute(SQL("ANALYZE crm_analytics_recount"))
@@ -909,12 +919,12 @@ class CrmAnalyticsEngine(models.AbstractModel):
         return choice.fit or choice.fits["bgnbd"]
 
     def _external_signals(self, company):
-        """The churn signals that come from outside the orders, for the customers of
-        the run, into a small temporary table: open complaints in ``company``,
-        overdue instalments, a detractor's last NPS answer.
+        """The churn signals that come from outside the orders, into a small temporary
+        table: the partners with open complaints in ``company``, overdue instalments,
+        a detractor's last NPS answer (customers of the run or not: a few rows).
 
-        :return: partner ids, number of open complaints, whether instalments are
-            overdue, whether a detractor (arrays)
+        :return: partner ids (sorted), number of open complaints, whether
+            instalments are overdue, whether a detractor (arrays)
         """
         cr = self.env.cr
         cr.execute(SQL(
@@ -937,11 +947,10 @@ class CrmAnalyticsEngine(models.AbstractModel):
                  UNION ALL
                     SELECT id, 0, 0, TRUE FROM res_partner
                      WHERE crm_nps_category = 'detractor') AS signals
-             WHERE partner_id IN (SELECT partner_id FROM %(customers)s)
           GROUP BY partner_id;
             SELECT partner_id, complaints, receivables > 0, detractor
               FROM crm_analytics_external ORDER BY partner_id""",
-            company=company.id, customers=SQL.identifier(CUSTOMER_TABLE),
+            company=company.id,
         ))
         rows = cr.fetchall()
         if not rows:
@@ -1265,7 +1274,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
                           -- a hashed subplan whatever the planner guesses of
                           -- the company's rows (none, before its first analyze)
                           AND old.partner_id NOT IN (SELECT c.partner_id
-                                                       FROM %(customers)s c)
+                                                       FROM %(customers)s c
+                                                      WHERE %(customers_of)s)
                           AND %(candidates)s) AS stage
                 WHERE cv.id = stage.id
                   AND (cv.value_date IS NOT NULL
@@ -1279,6 +1289,9 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 """(old.value_date IS NULL
                     OR old.partner_id IN (SELECT partner_id FROM crm_analytics_recount))"""
             ) if carried else SQL("TRUE"),
+            # (of the candidates, only those counted again or without scores before
+            # can be among the run's customers)
+            customers_of=SQL("c.touched OR NOT c.scored") if carried else SQL("TRUE"),
             carried=SQL(", ").join(SQL("%s = NULL", SQL.identifier(name))
                                    for name in ORDER_STATE_FIELDS),
         ))

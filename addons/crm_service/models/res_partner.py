@@ -31,9 +31,11 @@ class ResPartner(models.Model):
     crm_has_nps = fields.Boolean(
         string="Has NPS", compute="_compute_crm_has_nps", groups="base.group_user",
     )
+    # (indexed for the partners that have one: the customer value engine reads the
+    # detractors, a few among all partners)
     crm_nps_category = fields.Selection(
         NPS_CATEGORIES, string="NPS Category", compute="_compute_crm_nps_category",
-        store=True, groups="base.group_user",
+        store=True, groups="base.group_user", index="btree_not_null",
         help="Promoter (9-10), passive (7-8) or detractor (0-6), from the last NPS answer.",
     )
     crm_nps_date = fields.Datetime(
