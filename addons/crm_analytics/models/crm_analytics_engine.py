@@ -1453,16 +1453,17 @@ class CrmAnalyticsEngine(models.AbstractModel):
         partner_ids = [partner_id for partner_id, _user_id in assigned]
         cr.execute(SQL(
             """UPDATE crm_customer_value SET churn_alert_date = %s
-                WHERE company_id = %s AND partner_id = ANY(%s)""",
+                WHERE company_id = %s AND partner_id = ANY(%s)
+            RETURNING partner_id, id""",
             as_of, company.id, partner_ids,
         ))
         Value = self.env["crm.customer.value"]
         Value.invalidate_model(["churn_alert_date"])
-        values = {
-            value.partner_id.id: value
-            for value in Value.search([("company_id", "=", company.id),
-                                       ("partner_id", "in", partner_ids)])
-        }
+        rows = cr.fetchall()
+        # (one recordset: its records read their fields together)
+        values = dict(zip([partner_id for partner_id, _id in rows],
+                          Value.browse([value_id for _partner_id, value_id in rows]),
+                          strict=True))
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         res_model = self.env["ir.model"]._get_id("res.partner")
         today = company._crm_today()

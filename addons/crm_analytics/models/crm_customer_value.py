@@ -179,8 +179,9 @@ class CrmCustomerValue(models.Model):
     churn_reasons = fields.Text(
         string="Churn Signals", compute="_compute_churn_reasons",
         help="The churn signals found at the last computation.")
+    # (indexed for the rows under warning: the engine counts those of the day)
     churn_alert_date = fields.Date(
-        string="Churn Warning Since", readonly=True,
+        string="Churn Warning Since", readonly=True, index="btree_not_null",
         help="Date of the retention activity of the current high-risk episode; cleared "
         "when the risk is back to low.")
 
