@@ -1460,10 +1460,10 @@ class CrmAnalyticsEngine(models.AbstractModel):
         Value = self.env["crm.customer.value"]
         Value.invalidate_model(["churn_alert_date"])
         rows = cr.fetchall()
-        # (one recordset: its records read their fields together)
-        values = dict(zip([partner_id for partner_id, _id in rows],
-                          Value.browse([value_id for _partner_id, value_id in rows]),
-                          strict=True))
+        warned = Value.browse([value_id for _partner_id, value_id in rows])
+        # what the reasons read, computed for all of them at once
+        warned.mapped(lambda value: (value.probability_alive, value.rfm_recency_days))
+        values = dict(zip([partner_id for partner_id, _id in rows], warned, strict=True))
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         res_model = self.env["ir.model"]._get_id("res.partner")
         today = company._crm_today()
@@ -1475,9 +1475,6 @@ class CrmAnalyticsEngine(models.AbstractModel):
         for user_id, user_partners in by_user.items():
             # in the assignee's language, amounts in the company's currency
             env = self.with_context(lang=langs.get(user_id) or "en_US").env
-            # what the reasons read, computed for the whole batch at once
-            Value.browse([values[pid].id for pid in user_partners]).with_env(env).mapped(
-                lambda value: (value.probability_alive, value.rfm_recency_days))
             summary = env._("Retention: customer at high churn risk")
             heading = env._("Churn risk rose to high. Signals:")
             for partner_id in user_partners:
