@@ -70,6 +70,13 @@ EXTERNAL_SIGNALS = SIGNAL_BITS["complaints"] | SIGNAL_BITS["detractor"] \
 OLD_VALUE_COLUMNS = (
     "value_id", "scored", "old_key", "old_clv", "alerted", "old_segment", "old_quadrant",
     "old_risk", "old_tier", "old_stage", "manual_tier", "manual_stage")
+# The columns of the run's customer table read into memory, in this order (SQL
+# expressions: booleans as numbers, a row without a scores key as -1)
+CUSTOMER_COLUMNS = (
+    "partner_id", "x", "t_x", "age", "m_x", "first_spend", "x_cal", "t_x_cal", "age_cal",
+    "x_holdout", "frequency", "monetary", "spend_fell::integer", "touched::integer",
+    "scored::integer", "COALESCE(old_key, -1)", "old_clv", "alerted::integer",
+    "(manual_stage IS NOT NULL)::integer")
 # The labels the run computes, as numbers in memory: 1 + their index (0: none); with
 # the RFM scores and the churn signals, they make a customer's scores key, of these
 # fields (name: bits)
@@ -82,6 +89,15 @@ LABELS = {
     "stage": [value for value, _name in LIFECYCLE_STAGES],
     "risk": [value for value, _name in CHURN_RISKS],
 }
+
+
+def _key_fields():
+    """Where each field of a scores key sits (``SCORES_KEY``): name: (shift, mask)."""
+    fields_at, shift = {}, 0
+    for name, bits in SCORES_KEY.items():
+        fields_at[name] = (shift, (1 << bits) - 1)
+        shift += bits
+    return fields_at
 
 
 def _sane(params):
@@ -704,12 +720,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
         """
         cr = self.env.cr
         # the figures, then what the value row held
-        data = _read_numbers(cr, [SQL(column) for column in (
-            "partner_id", "x", "t_x", "age", "m_x", "first_spend", "x_cal", "t_x_cal",
-            "age_cal", "x_holdout", "frequency", "monetary", "spend_fell::integer",
-            "touched::integer", "scored::integer", "COALESCE(old_key, -1)", "old_clv",
-            "alerted::integer", "(manual_stage IS NOT NULL)::integer")],
-            SQL.identifier(CUSTOMER_TABLE))
+        data = _read_numbers(cr, [SQL(column) for column in CUSTOMER_COLUMNS],
+                             SQL.identifier(CUSTOMER_TABLE))
         horizon = company.crm_clv_horizon_months
         values = {
             "company_id": company.id,
@@ -857,24 +869,25 @@ class CrmAnalyticsEngine(models.AbstractModel):
         r_score, f_score, m_score, before, total = _scores(data)
         missing = np.full(len(data), np.nan)
         predicted = clv[~np.isnan(clv)] if clv is not None else missing[:0]
+        column = dict(zip(CUSTOMER_COLUMNS, data.T, strict=True))
         return {
-            "ids": data[:, 0].astype(int),
+            "ids": column["partner_id"].astype(int),
             # the customers' figures the labels are computed from
-            "x": data[:, 1],
-            "t_x": data[:, 2],
-            "age": data[:, 3],
-            "recency": data[:, 3] - data[:, 2],
-            "frequency": data[:, 10],
-            "monetary": data[:, 11],
-            "spend_fell": data[:, 12] > 0,
-            "touched": data[:, 13] > 0,
+            "x": column["x"],
+            "t_x": column["t_x"],
+            "age": column["age"],
+            "recency": column["age"] - column["t_x"],
+            "frequency": column["frequency"],
+            "monetary": column["monetary"],
+            "spend_fell": column["spend_fell::integer"] > 0,
+            "touched": column["touched::integer"] > 0,
             # what the value row held
             "old": {
-                "scored": data[:, 14] > 0,
-                "key": data[:, 15].astype(np.int64),
-                "clv": data[:, 16],
-                "alerted": data[:, 17] > 0,
-                "manual_stage": data[:, 18] > 0,
+                "scored": column["scored::integer"] > 0,
+                "key": column["COALESCE(old_key, -1)"].astype(np.int64),
+                "clv": column["old_clv"],
+                "alerted": column["alerted::integer"] > 0,
+                "manual_stage": column["(manual_stage IS NOT NULL)::integer"] > 0,
             },
             "r_score": r_score,
             "f_score": f_score,
@@ -1045,11 +1058,9 @@ class CrmAnalyticsEngine(models.AbstractModel):
         (``SCORES_KEY``): stored on the value row, the next run compares it with its
         own instead of every column."""
         key = np.zeros(len(scores["ids"]), dtype=np.int64)
-        shift = 0
-        for name, bits in SCORES_KEY.items():
+        for name, (shift, _mask) in _key_fields().items():
             key |= np.asarray(scores[name] if name in scores else labels[name],
                               dtype=np.int64) << shift
-            shift += bits
         return key
 
     @staticmethod
@@ -1068,10 +1079,10 @@ class CrmAnalyticsEngine(models.AbstractModel):
             # (NaN, no predicted value, compares to nothing: told by isnan)
             drift = np.abs(old_clv - clv) > 0.99 * CLV_REFRESH_SHARE * np.maximum(
                 np.abs(old_clv), 1)
-        old_signals = (old["key"] >> sum(list(SCORES_KEY.values())[:-1])) \
-            & ((1 << SCORES_KEY["signals"]) - 1)
-        external = ((labels["signals"] | np.where(old["key"] < 0, 0, old_signals))
-                    & EXTERNAL_SIGNALS) > 0
+        shift, mask = _key_fields()["signals"]
+        # (a row without a key, -1, had no signals to speak of)
+        old_signals = np.where(old["key"] < 0, 0, (old["key"] >> shift) & mask)
+        external = ((labels["signals"] | old_signals) & EXTERNAL_SIGNALS) > 0
         warn = (labels["risk"] == LABELS["risk"].index("high") + 1) & ~old["alerted"] & (
             (labels["stage"] != LABELS["stage"].index("churned") + 1) | old["manual_stage"])
         return scores["touched"] | ~old["scored"] | (old["key"] != key) \
@@ -1089,18 +1100,24 @@ class CrmAnalyticsEngine(models.AbstractModel):
         most customers' labels stay as they are, which the run tells in memory rather
         than by writing every customer to a table and comparing there."""
         external = self._external_signals(company)
-        kept = {}
+        # the arrays the statement reads: name, SQL type, values of the rows written
+        arrays = [(name, kind, ()) for name, kind in (
+            ("partner_id", "integer"), ("r_score", "integer"), ("f_score", "integer"),
+            ("m_score", "integer"), ("p_alive", "double precision"),
+            ("clv_predicted", "numeric"), *((label, "varchar") for label in LABELS),
+            ("signals", "integer"), ("scores_key", "integer"))]
         if scores:
             labels = self._customer_labels(company, scores, external)
             key = self._scores_key(scores, labels)
             rows = np.ones(len(key), dtype=bool) if everyone \
                 else self._to_write(scores, labels, key)
-            kept = {name: scores[name][rows] for name in (
-                "ids", "r_score", "f_score", "m_score", "p_alive", "clv")}
-            kept["key"] = key[rows]
-            for kind, names in LABELS.items():
-                kept[kind] = np.array([None, *names], dtype=object)[labels[kind][rows]]
-            kept["signals"] = labels["signals"][rows]
+            values = {"partner_id": scores["ids"], "clv_predicted": scores["clv"],
+                      "signals": labels["signals"], "scores_key": key,
+                      **{name: scores[name] for name in (
+                          "r_score", "f_score", "m_score", "p_alive")},
+                      **{label: np.array([None, *names], dtype=object)[labels[label]]
+                         for label, names in LABELS.items()}}
+            arrays = [(name, kind, values[name][rows]) for name, kind, _empty in arrays]
         self.env.cr.execute(SQL(
             """DROP TABLE IF EXISTS %(table)s;
             CREATE TEMPORARY TABLE %(table)s ON COMMIT DROP AS
@@ -1115,32 +1132,16 @@ class CrmAnalyticsEngine(models.AbstractModel):
                    c.orders_amount, c.orders_spend, c.orders_first_spend,
                    c.orders_recent_spend, c.orders_previous_spend, c.orders_holdout_days,
                    c.orders_calibration_last_date
-              FROM unnest(%(ids)s::integer[], %(r_score)s::integer[],
-                          %(f_score)s::integer[], %(m_score)s::integer[],
-                          %(alive)s::double precision[], %(clv)s::numeric[],
-                          %(segment)s::varchar[], %(tier)s::varchar[],
-                          %(stage)s::varchar[], %(quadrant)s::varchar[],
-                          %(risk)s::varchar[], %(signals)s::integer[],
-                          %(key)s::integer[])
-                   AS u(partner_id, r_score, f_score, m_score, p_alive, clv_predicted,
-                        segment, tier, stage, quadrant, risk, signals, scores_key)
+              FROM unnest(%(arrays)s) AS u(%(names)s)
               JOIN %(customers)s c ON c.partner_id = u.partner_id
          LEFT JOIN crm_analytics_external e ON e.partner_id = u.partner_id""",
             table=SQL.identifier(WORK_TABLE),
             customers=SQL.identifier(CUSTOMER_TABLE),
-            ids=_array_literal(kept.get("ids", ())),
-            r_score=_array_literal(kept.get("r_score", ())),
-            f_score=_array_literal(kept.get("f_score", ())),
-            m_score=_array_literal(kept.get("m_score", ())),
-            alive=_array_literal(kept.get("p_alive", ())),
-            clv=_array_literal(kept.get("clv", ())),
-            segment=_label_array_literal(kept.get("segment", ())),
-            tier=_label_array_literal(kept.get("tier", ())),
-            stage=_label_array_literal(kept.get("stage", ())),
-            quadrant=_label_array_literal(kept.get("quadrant", ())),
-            risk=_label_array_literal(kept.get("risk", ())),
-            signals=_array_literal(kept.get("signals", ())),
-            key=_array_literal(kept.get("key", ())),
+            arrays=SQL(", ").join(
+                SQL("%s::%s[]", (_label_array_literal if kind == "varchar"
+                                 else _array_literal)(values), SQL(kind))
+                for _name, kind, values in arrays),
+            names=SQL(", ").join(SQL.identifier(name) for name, _kind, _values in arrays),
             signals_json=self._signals_sql(),
         ))
 
