@@ -1,4 +1,3 @@
-import io
 import logging
 from collections import defaultdict
 
@@ -12,6 +11,7 @@ from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
 from ..tools import clv_fit
+from ..tools.sql_arrays import array_literal, label_array_literal, read_numbers
 from .crm_customer_value import (
     CHURN_RISKS,
     CUSTOMER_TIERS,
@@ -103,47 +103,6 @@ def _key_fields():
 def _sane(params):
     """Estimates that are numbers a model can use (not running away to infinity)."""
     return all(np.isfinite(value) and 0 < value < MAX_PARAMETER for value in params)
-
-
-def _array_literal(values):
-    """A PostgreSQL array literal of numbers, ``{1,2.5,NULL,...}`` (NaN is NULL): one
-    string parameter that the database parses at once, where a list would become an
-    ARRAY[...] expression of as many parameters."""
-    # (no other number's repr contains "nan")
-    return "{{{}}}".format(
-        ",".join(map(repr, np.asarray(values).tolist())).replace("nan", "NULL"))
-
-
-def _label_array_literal(values):
-    """A PostgreSQL array literal of labels (selection values: letters and
-    underscores, nothing to quote; None is NULL), as ``_array_literal``."""
-    return "{{{}}}".format(",".join("NULL" if value is None else value for value in values))
-
-
-def _read_numbers(cr, columns, table):
-    """The ``columns`` (SQL expressions of numbers; NULL reads as NaN) of
-    the rows of ``table``, as a 2-D float array: through COPY's binary format, which
-    numpy reads as it comes, without a Python object per value (a hundred thousand
-    customers' thirty figures are three million of them)."""
-    values = SQL(", ").join(SQL("COALESCE((%s)::double precision, 'NaN')", column)
-                            for column in columns)
-    buffer = io.BytesIO()
-    cr.copy_expert(cr.mogrify(SQL(
-        "COPY (SELECT %s FROM %s) TO STDOUT WITH (FORMAT binary)", values, table,
-    )).decode(), buffer)
-    raw = buffer.getbuffer()
-    # a header (signature, flags, the length of an extension), then each row: its
-    # number of fields (2 bytes), each field's length (4) and value (8, big-endian),
-    # then a trailer (2)
-    start = 19 + int.from_bytes(raw[15:19], "big")
-    width = len(columns)
-    size = 2 + 12 * width
-    count = (len(raw) - start - 2) // size
-    rows = np.frombuffer(raw, dtype=np.uint8, offset=start, count=count * size)
-    # the bytes of the values, gathered at once
-    at = (2 + 4 + 12 * np.arange(width))[:, None] + np.arange(8)
-    values = np.ascontiguousarray(rows.reshape(count, size)[:, at.ravel()])
-    return values.view(">f8").astype(np.float64)
 
 
 def _ntile(buckets, order):
@@ -720,7 +679,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
         """
         cr = self.env.cr
         # the figures, then what the value row held
-        data = _read_numbers(cr, [SQL(column) for column in CUSTOMER_COLUMNS],
+        data = read_numbers(cr, [SQL(column) for column in CUSTOMER_COLUMNS],
                              SQL.identifier(CUSTOMER_TABLE))
         horizon = company.crm_clv_horizon_months
         values = {
@@ -1138,8 +1097,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
             table=SQL.identifier(WORK_TABLE),
             customers=SQL.identifier(CUSTOMER_TABLE),
             arrays=SQL(", ").join(
-                SQL("%s::%s[]", (_label_array_literal if kind == "varchar"
-                                 else _array_literal)(values), SQL(kind))
+                SQL("%s::%s[]", (label_array_literal if kind == "varchar"
+                                 else array_literal)(values), SQL(kind))
                 for _name, kind, values in arrays),
             names=SQL(", ").join(SQL.identifier(name) for name, _kind, _values in arrays),
             signals_json=self._signals_sql(),

@@ -1,1 +1,2 @@
 from . import clv_fit
+from . import sql_arrays
