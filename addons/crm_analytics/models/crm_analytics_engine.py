@@ -11,7 +11,7 @@ from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
 from ..tools import clv_fit
-from ..tools.sql_arrays import array_literal, label_array_literal, read_numbers
+from ..tools.sql_arrays import read_numbers, write_numbers
 from .crm_customer_value import (
     CHURN_RISKS,
     CUSTOMER_TIERS,
@@ -1048,7 +1048,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
             | (np.isnan(old_clv) != np.isnan(clv)) | drift | external | warn
 
     def _compute_values(self, company, scores, everyone=False):
-        """What the run writes, into a second temporary table, in one statement: the
+        """What the run writes, into a second temporary table: the
         scores and labels computed in memory (``_customer_scores``,
         ``_customer_labels``), the churn signals' figures, and what the value row held
         before the run (stage, tier, segment, quadrant, risk, manual corrections,
@@ -1059,25 +1059,34 @@ class CrmAnalyticsEngine(models.AbstractModel):
         most customers' labels stay as they are, which the run tells in memory rather
         than by writing every customer to a table and comparing there."""
         external = self._external_signals(company)
-        # the arrays the statement reads: name, SQL type, values of the rows written
-        arrays = [(name, kind, ()) for name, kind in (
-            ("partner_id", "integer"), ("r_score", "integer"), ("f_score", "integer"),
-            ("m_score", "integer"), ("p_alive", "double precision"),
-            ("clv_predicted", "numeric"), *((label, "varchar") for label in LABELS),
-            ("signals", "integer"), ("scores_key", "integer"))]
+        cr = self.env.cr
+        # the numbers computed in memory, per customer written, into a temporary table
+        # (as double precision, which holds each exactly: ids, scores, label codes,
+        # bits; NaN where nothing is predicted); the statement below turns them into
+        # the columns' types and the label codes into their values
+        numbers = ("partner_id", "r_score", "f_score", "m_score", "p_alive",
+                   "clv_predicted", *LABELS, "signals", "scores_key")
+        cr.execute(SQL(
+            """DROP TABLE IF EXISTS crm_analytics_scores;
+            CREATE TEMPORARY TABLE crm_analytics_scores (%s) ON COMMIT DROP""",
+            SQL(", ").join(SQL("%s double precision", SQL.identifier(name))
+                           for name in numbers)))
         if scores:
             labels = self._customer_labels(company, scores, external)
             key = self._scores_key(scores, labels)
-            rows = np.ones(len(key), dtype=bool) if everyone \
-                else self._to_write(scores, labels, key)
+            rows = None if everyone else np.flatnonzero(
+                self._to_write(scores, labels, key))
             values = {"partner_id": scores["ids"], "clv_predicted": scores["clv"],
-                      "signals": labels["signals"], "scores_key": key,
-                      **{name: scores[name] for name in (
-                          "r_score", "f_score", "m_score", "p_alive")},
-                      **{label: np.array([None, *names], dtype=object)[labels[label]]
-                         for label, names in LABELS.items()}}
-            arrays = [(name, kind, values[name][rows]) for name, kind, _empty in arrays]
-        self.env.cr.execute(SQL(
+                      "scores_key": key, **labels, **{name: scores[name] for name in (
+                          "r_score", "f_score", "m_score", "p_alive")}}
+            write_numbers(cr, SQL.identifier("crm_analytics_scores"),
+                          [values[name] for name in numbers], rows)
+        # (a label's code is 1 + its index: code 0, none, is out of the array, NULL)
+        codes = SQL(", ").join(
+            SQL("(%s::varchar[])[u.%s::integer] AS %s", names, SQL.identifier(label),
+                SQL.identifier(label))
+            for label, names in LABELS.items())
+        cr.execute(SQL(
             """DROP TABLE IF EXISTS %(table)s;
             CREATE TEMPORARY TABLE %(table)s ON COMMIT DROP AS
             SELECT c.partner_id, c.value_id, c.recency_days, c.frequency, c.monetary,
@@ -1091,16 +1100,22 @@ class CrmAnalyticsEngine(models.AbstractModel):
                    c.orders_amount, c.orders_spend, c.orders_first_spend,
                    c.orders_recent_spend, c.orders_previous_spend, c.orders_holdout_days,
                    c.orders_calibration_last_date
-              FROM unnest(%(arrays)s) AS u(%(names)s)
+              FROM (SELECT u.partner_id::integer AS partner_id,
+                           u.r_score::integer AS r_score, u.f_score::integer AS f_score,
+                           u.m_score::integer AS m_score,
+                           NULLIF(u.p_alive, 'NaN') AS p_alive,
+                           -- (a double precision becomes a numeric of its 15
+                           -- significant digits: the amount rounded to the cent)
+                           ROUND(NULLIF(u.clv_predicted, 'NaN')::numeric, 2)
+                               AS clv_predicted,
+                           %(codes)s, u.signals::integer AS signals,
+                           u.scores_key::integer AS scores_key
+                      FROM crm_analytics_scores u) AS u
               JOIN %(customers)s c ON c.partner_id = u.partner_id
          LEFT JOIN crm_analytics_external e ON e.partner_id = u.partner_id""",
             table=SQL.identifier(WORK_TABLE),
             customers=SQL.identifier(CUSTOMER_TABLE),
-            arrays=SQL(", ").join(
-                SQL("%s::%s[]", (label_array_literal if kind == "varchar"
-                                 else array_literal)(values), SQL(kind))
-                for _name, kind, values in arrays),
-            names=SQL(", ").join(SQL.identifier(name) for name, _kind, _values in arrays),
+            codes=codes,
             signals_json=self._signals_sql(),
         ))
 

@@ -1,4 +1,5 @@
 from . import test_clv_fit
+from . import test_sql_arrays
 from . import test_engine
 from . import test_query_count
 from . import test_security

@@ -1,26 +1,78 @@
 """Arrays of numbers between PostgreSQL and NumPy, without a Python object per value:
-sent as one array literal the database parses at once, read through COPY's binary
-format."""
+both ways through COPY's binary format, which numpy makes and reads at once."""
 import io
 
 import numpy as np
 
 from odoo.tools import SQL
 
-
-def array_literal(values):
-    """A PostgreSQL array literal of numbers, ``{1,2.5,NULL,...}`` (NaN is NULL): one
-    string parameter that the database parses at once, where a list would become an
-    ARRAY[...] expression of as many parameters."""
-    # (no other number's repr contains "nan")
-    return "{{{}}}".format(
-        ",".join(map(repr, np.asarray(values).tolist())).replace("nan", "NULL"))
+# COPY's binary format: a header (signature, flags, the length of an extension), then
+# each row: its number of fields (2 bytes), each field's length (4) and value (8,
+# big-endian for a double precision), then a trailer (2)
+COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+COPY_HEADER = COPY_SIGNATURE + bytes(8)
+COPY_TRAILER = b"\xff\xff"
 
 
-def label_array_literal(values):
-    """A PostgreSQL array literal of labels (selection values: letters and
-    underscores, nothing to quote; None is NULL), as ``array_literal``."""
-    return "{{{}}}".format(",".join("NULL" if value is None else value for value in values))
+class _CopyRows(io.RawIOBase):
+    """The rows at the indices ``at`` of ``columns`` (arrays of numbers) in COPY's
+    binary format, each value a double precision: a stream made chunk by chunk as
+    the database reads it, never whole in memory."""
+
+    CHUNK_ROWS = 20000
+
+    def __init__(self, columns, at):
+        super().__init__()
+        self._chunks = self._make_chunks(columns, at)
+        self._pending = memoryview(b"")
+
+    @classmethod
+    def _make_chunks(cls, columns, at):
+        yield COPY_HEADER
+        row = np.dtype([("count", ">i2"), *(
+            item for index in range(len(columns))
+            for item in ((f"length{index}", ">i4"), (f"value{index}", ">f8")))])
+        for start in range(0, len(at), cls.CHUNK_ROWS):
+            chunk = at[start:start + cls.CHUNK_ROWS]
+            rows = np.empty(len(chunk), dtype=row)
+            rows["count"] = len(columns)
+            for index, values in enumerate(columns):
+                rows[f"length{index}"] = 8
+                rows[f"value{index}"] = values[chunk]
+            yield rows.tobytes()
+        yield COPY_TRAILER
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        while not len(self._pending):
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = memoryview(chunk)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def write_numbers(cr, table, columns, rows=None):
+    """Append to ``table`` (its columns in the order of ``columns``, each of type
+    double precision) the values of ``columns`` (arrays of numbers of one length;
+    NaN stays NaN: the statement reading them turns it into NULL where it means
+    none), only the rows at the indices ``rows`` if given: through COPY's binary
+    format, made by numpy as the database reads it, without a Python object per
+    value nor the whole of the rows in memory at once.
+
+    :param table: the table, as SQL
+    """
+    # (each chunk converts its values: no copy of the columns as double precision)
+    columns = [np.asarray(values) for values in columns]
+    at = np.arange(len(columns[0])) if rows is None else np.asarray(rows)
+    cr.copy_expert(
+        cr.mogrify(SQL("COPY %s FROM STDIN WITH (FORMAT binary)", table)).decode(),
+        _CopyRows(columns, at), size=1 << 20)
 
 
 def read_numbers(cr, columns, table):
@@ -35,9 +87,7 @@ def read_numbers(cr, columns, table):
         "COPY (SELECT %s FROM %s) TO STDOUT WITH (FORMAT binary)", values, table,
     )).decode(), buffer)
     raw = buffer.getbuffer()
-    # a header (signature, flags, the length of an extension), then each row: its
-    # number of fields (2 bytes), each field's length (4) and value (8, big-endian),
-    # then a trailer (2)
+    # (see COPY_HEADER)
     start = 19 + int.from_bytes(raw[15:19], "big")
     width = len(columns)
     size = 2 + 12 * width
