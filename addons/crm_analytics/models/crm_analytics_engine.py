@@ -280,6 +280,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
         model, scores = self._fit_and_predict(company, as_of)
         snapshot = self._snapshot_due(company, as_of)
         self._compute_values(company, scores, everyone=snapshot)
+        # (the arrays are in the database now: not held through the steps that follow)
+        del scores
         changed = self._write_values(company, as_of, model, carried)
         self._insert_history(company, as_of, snapshot)
         self._alert_churn(company, as_of, model)

@@ -31,10 +31,12 @@ class TestSqlArrays(TransactionCase):
         amounts = np.array([0.1, -2.5, 1e12 + 0.01, 123.45, np.nan, 0.0, 7.0, 1 / 3,
                             -0.0, 99999.99, 5e-7])
         codes = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], dtype=np.int8)
-        # chunks of 4 rows: the last one is shorter
+        # chunks of 4 rows: the last one is shorter; read back in chunks of 50 bytes,
+        # which cut rows (38 bytes each) and the header
         with patch.object(sql_arrays._CopyRows, "CHUNK_ROWS", 4):
             write_numbers(self.env.cr, self.table, [ids, amounts, codes])
-        data = self._read()
+        with patch.object(sql_arrays._CopyRowsIn, "CHUNK_BYTES", 50):
+            data = self._read()
         self.assertEqual(data.shape, (11, 3))
         np.testing.assert_array_equal(data[:, 0], ids)
         np.testing.assert_array_equal(data[:, 1], amounts)
