@@ -11,7 +11,7 @@ from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
 from ..tools import clv_fit
-from ..tools.sql_arrays import read_numbers, write_numbers
+from ..tools.sql_arrays import NumberRows, read_numbers, read_numbers_in_chunks
 from .crm_customer_value import (
     CHURN_RISKS,
     CUSTOMER_TIERS,
@@ -70,13 +70,33 @@ EXTERNAL_SIGNALS = SIGNAL_BITS["complaints"] | SIGNAL_BITS["detractor"] \
 OLD_VALUE_COLUMNS = (
     "value_id", "scored", "old_key", "old_clv", "alerted", "old_segment", "old_quadrant",
     "old_risk", "old_tier", "old_stage", "manual_tier", "manual_stage")
-# The columns of the run's customer table read into memory, in this order (SQL
-# expressions: booleans as numbers, a row without a scores key as -1)
-CUSTOMER_COLUMNS = (
-    "partner_id", "x", "t_x", "age", "m_x", "first_spend", "x_cal", "t_x_cal", "age_cal",
-    "x_holdout", "frequency", "monetary", "spend_fell::integer", "touched::integer",
-    "scored::integer", "COALESCE(old_key, -1)", "old_clv", "alerted::integer",
-    "(manual_stage IS NOT NULL)::integer")
+# The columns of the run's customer table read into memory (SQL expressions: booleans
+# as numbers, a row without a scores key as -1), by partner: those the company's
+# figures need (predictions, ranks, percentiles), for every customer at once...
+FIGURE_COLUMNS = ("partner_id", "x", "t_x", "age", "m_x", "first_spend", "frequency",
+                  "monetary")
+# ... those the fit needs, of the customers it is made on (see ``FIT_SAMPLE``)...
+FIT_COLUMNS = ("x", "t_x", "age", "m_x", "x_cal", "t_x_cal", "age_cal", "x_holdout")
+# ... and those each customer's labels need besides, by range of partners, once the
+# company's figures are known: what the value row held
+RANGE_COLUMNS = ("partner_id", "spend_fell::integer", "touched::integer",
+                 "scored::integer", "COALESCE(old_key, -1)", "old_clv", "alerted::integer",
+                 "(manual_stage IS NOT NULL)::integer")
+# The models are fitted on every customer up to this number, on an even sample of
+# about as many beyond (the estimates of a million customers hardly differ from
+# those of ten; memory and time would grow with them)
+FIT_SAMPLE = 1_000_000
+# Customers whose predictions are computed at once (the formulas' intermediate
+# arrays stay within a few hundred megabytes, whatever the number of customers)
+PREDICT_CHUNK = 500_000
+# The company's settings the labels are computed from (read before the customers
+# are, see ``_compute_values``)
+LABEL_SETTINGS = (
+    "crm_pyramid_key_share", "crm_pyramid_normal_share", "crm_overdue_factor",
+    "crm_lifecycle_churn_days", "crm_lifecycle_churn_alive", "crm_lifecycle_decline_days",
+    "crm_lifecycle_decline_alive", "crm_lifecycle_stability_orders",
+    "crm_lifecycle_stability_days", "crm_lifecycle_formation_orders",
+    "crm_churn_alive_threshold", "crm_churn_high_signals")
 # The labels the run computes, as numbers in memory: 1 + their index (0: none); with
 # the RFM scores and the churn signals, they make a customer's scores key, of these
 # fields (name: bits)
@@ -120,17 +140,14 @@ def _ntile(buckets, order):
     return result
 
 
-def _scores(data):
+def _scores(ids, recency, frequency, monetary):
     """The RFM scores by quintiles and the value of the customers before each one in
-    the order of value (the customer pyramid), from the columns ``partner_id, x, t_x,
-    age, ..., frequency, monetary`` of the customers: sorted once each in memory, ties
-    broken by partner id, as the rules of readme/USAGE.md say.
+    the order of value (the customer pyramid), from the customers' figures (arrays):
+    sorted once each in memory, ties broken by partner id, as the rules of
+    readme/USAGE.md say.
 
     :return: r, f and m scores, the value before each customer, the total value
     """
-    ids, t_x, age = data[:, 0], data[:, 2], data[:, 3]
-    frequency, monetary = data[:, 10], data[:, 11]
-    recency = age - t_x  # days since the last purchase
     r_score = _ntile(5, np.lexsort((-ids, -recency)))
     f_score = _ntile(5, np.lexsort((-ids, frequency)))
     m_score = _ntile(5, np.lexsort((-ids, monetary)))
@@ -680,23 +697,24 @@ class CrmAnalyticsEngine(models.AbstractModel):
             ``_customer_scores``; None without customers)
         """
         cr = self.env.cr
-        # the figures, then what the value row held
-        data = read_numbers(cr, [SQL(column) for column in CUSTOMER_COLUMNS],
-                             SQL.identifier(CUSTOMER_TABLE))
+        # the figures of every customer, by partner
+        figures = read_numbers(cr, [SQL(column) for column in FIGURE_COLUMNS],
+                               SQL.identifier(CUSTOMER_TABLE), order=SQL("partner_id"))
+        column = dict(zip(FIGURE_COLUMNS, figures.T, strict=True))
         horizon = company.crm_clv_horizon_months
         values = {
             "company_id": company.id,
             "as_of": as_of,
             "horizon_months": horizon,
-            "customer_count": len(data),
+            "customer_count": len(figures),
             "state": "not_enough_data",
             "orders_basis": self._orders_basis(company),
             "unseen_since": self._unseen_since(),
         }
-        if not len(data):
+        if not len(figures):
             values["reason"] = lambda env: env._("No confirmed orders up to %(date)s.", date=as_of)
             return self._create_clv_model(values), None
-        partner_ids, x, t_x, age, m_x, first_spend = data.T[:6]
+        x, m_x = column["x"], column["m_x"]
         repeat = int(np.count_nonzero(x > 0))
         values["repeat_customer_count"] = repeat
         if repeat < MIN_REPEAT_CUSTOMERS:
@@ -706,9 +724,9 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 "and the customer pyramid are computed all the same.",
                 count=repeat, date=as_of, minimum=MIN_REPEAT_CUSTOMERS,
             )
-            return self._create_clv_model(values), self._customer_scores(company, data)
+            return self._create_clv_model(values), self._customer_scores(company, column)
         last = self.env["crm.clv.model"]._latest_fitted(company)
-        reused = self._recent_fit(company, as_of, len(data), last)
+        reused = self._recent_fit(company, as_of, len(figures), last)
         if reused:
             # the estimates of a fit of the last days, applied to today's figures
             params = reused._params()
@@ -720,12 +738,12 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 "gg_log_likelihood": reused.gg_log_likelihood,
             })
         else:
-            fitted = self._fit(company, data, last)
+            fitted = self._fit(company, self._fit_data(len(figures)), last)
             if not fitted:
                 values["reason"] = lambda env: env._(
                     "The optimisation did not converge on the order history up to "
                     "%(date)s.", date=as_of)
-                return self._create_clv_model(values), self._customer_scores(company, data)
+                return self._create_clv_model(values), self._customer_scores(company, column)
             purchases, gamma_fit = fitted
             params = purchases.params
             gamma_gamma = gamma_fit.params if gamma_fit else None
@@ -734,9 +752,6 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 "log_likelihood": purchases.log_likelihood,
                 "gg_log_likelihood": gamma_fit.log_likelihood if gamma_fit else 0.0,
             })
-        p_alive = clv_fit.probability_alive(params, x, t_x, age)
-        horizon_purchases = clv_fit.expected_purchases(
-            params, horizon * DAYS_PER_MONTH, x, t_x, age)
         values.update({
             "state": "fitted",
             "model_kind": params.kind,
@@ -745,9 +760,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
             "bgnbd_a": params.a,
             "bgnbd_b": params.b,
         })
+        average = None
         if gamma_gamma:
-            # a one-time buyer's own first purchase counts, shrunk toward the mean
-            spend = clv_fit.expected_average_value(gamma_gamma, x, m_x, first_spend)
             values.update({
                 "gg_p": gamma_gamma.p,
                 "gg_q": gamma_gamma.q,
@@ -758,16 +772,35 @@ class CrmAnalyticsEngine(models.AbstractModel):
             # estimates run away to infinity): every customer's mean is the average
             repeat_spend = m_x[(x > 0) & (m_x > 0)]
             average = float(repeat_spend.mean()) if repeat_spend.size else 0.0
-            spend = np.full_like(x, average)
             values["reason"] = lambda env: env._(
                 "The Gamma-Gamma model could not be fitted (the spend per purchase hardly "
                 "differs between customers): the predicted value uses the average spend "
                 "of a repeat purchase, %(spend)s.",
                 spend=formatLang(env, average, currency_obj=company.currency_id),
             )
-        clv = horizon_purchases * spend
+        p_alive, clv = np.empty(len(x)), np.empty(len(x))
+        for start in range(0, len(x), PREDICT_CHUNK):
+            part = slice(start, start + PREDICT_CHUNK)
+            x_part, t_x, age = x[part], column["t_x"][part], column["age"][part]
+            p_alive[part] = np.round(clv_fit.probability_alive(params, x_part, t_x, age), 6)
+            # a one-time buyer's own first purchase counts, shrunk toward the mean
+            spend = clv_fit.expected_average_value(
+                gamma_gamma, x_part, m_x[part], column["first_spend"][part]) \
+                if gamma_gamma else average
+            clv[part] = np.round(clv_fit.expected_purchases(
+                params, horizon * DAYS_PER_MONTH, x_part, t_x, age) * spend, 2)
         return self._create_clv_model(values), self._customer_scores(
-            company, data, np.round(p_alive, 6), np.round(clv, 2))
+            company, column, p_alive, clv)
+
+    def _fit_data(self, count):
+        """The figures the fit is made on (``FIT_COLUMNS``, a 2-D array): of every
+        customer up to ``FIT_SAMPLE`` of them, of every n-th partner beyond."""
+        step = -(-count // FIT_SAMPLE)
+        return read_numbers(
+            self.env.cr, [SQL(column) for column in FIT_COLUMNS],
+            SQL("%s WHERE mod(partner_id, %s) = 0", SQL.identifier(CUSTOMER_TABLE), step)
+            if step > 1 else SQL.identifier(CUSTOMER_TABLE),
+            order=SQL("partner_id"))
 
     def _recent_fit(self, company, as_of, customer_count, last):
         """The company's last fit, if the run for ``as_of`` can apply its estimates
@@ -804,7 +837,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
         """
         starts = {last.model_kind: (last.bgnbd_r, last.bgnbd_alpha, last.bgnbd_a,
                                     last.bgnbd_b)} if last else {}
-        x, m_x = data[:, 1], data[:, 4]
+        x, m_x = data[:, FIT_COLUMNS.index("x")], data[:, FIT_COLUMNS.index("m_x")]
         try:
             purchases = self._choose_purchase_model(data, starts)
             if starts and not (purchases and purchases.success and _sane(purchases.params)):
@@ -821,35 +854,28 @@ class CrmAnalyticsEngine(models.AbstractModel):
             gamma_gamma = None
         return purchases, gamma_gamma
 
-    def _customer_scores(self, company, data, p_alive=None, clv=None):
-        """What the run computes in memory per customer, as arrays in the order of
-        ``data``'s rows: partner ids, their figures, RFM scores, value before the
-        customer in the order of value, and the predictions (NaN when the models are
-        not fitted); and the total value and the limits of high current and predicted
-        value (the company's percentiles)."""
-        r_score, f_score, m_score, before, total = _scores(data)
-        missing = np.full(len(data), np.nan)
+    def _customer_scores(self, company, column, p_alive=None, clv=None):
+        """What the run computes in memory for the whole company, as arrays in the
+        order of the partners: partner ids, the customers' figures (``column``: see
+        ``FIGURE_COLUMNS``), RFM scores, value before the customer in the order of
+        value, and the predictions (NaN when the models are not fitted); and the
+        total value and the limits of high current and predicted value (the
+        company's percentiles)."""
+        ids, monetary = column["partner_id"], column["monetary"]
+        recency = column["age"] - column["t_x"]  # days since the last purchase
+        r_score, f_score, m_score, before, total = _scores(
+            ids, recency, column["frequency"], monetary)
+        missing = np.full(len(ids), np.nan)
         predicted = clv[~np.isnan(clv)] if clv is not None else missing[:0]
-        column = dict(zip(CUSTOMER_COLUMNS, data.T, strict=True))
         return {
-            "ids": column["partner_id"].astype(int),
+            "ids": ids.astype(np.int64),
             # the customers' figures the labels are computed from
             "x": column["x"],
             "t_x": column["t_x"],
             "age": column["age"],
-            "recency": column["age"] - column["t_x"],
+            "recency": recency,
             "frequency": column["frequency"],
-            "monetary": column["monetary"],
-            "spend_fell": column["spend_fell::integer"] > 0,
-            "touched": column["touched::integer"] > 0,
-            # what the value row held
-            "old": {
-                "scored": column["scored::integer"] > 0,
-                "key": column["COALESCE(old_key, -1)"].astype(np.int64),
-                "clv": column["old_clv"],
-                "alerted": column["alerted::integer"] > 0,
-                "manual_stage": column["(manual_stage IS NOT NULL)::integer"] > 0,
-            },
+            "monetary": monetary,
             "r_score": r_score,
             "f_score": f_score,
             "m_score": m_score,
@@ -859,12 +885,35 @@ class CrmAnalyticsEngine(models.AbstractModel):
             "value_total": total,
             # PERCENTILE_CONT: linear between the two nearest values
             "historic_limit": float(np.percentile(
-                data[:, 11], company.crm_quadrant_historic_percentile)),
+                monetary, company.crm_quadrant_historic_percentile)),
             "predicted_limit": float(np.percentile(
                 predicted, company.crm_quadrant_predicted_percentile))
             if predicted.size else None,
         }
 
+    @staticmethod
+    def _range_scores(scores, at, chunk):
+        """The scores of the customers of one range (``chunk``: the rows of
+        ``RANGE_COLUMNS`` of the customers from position ``at`` in ``scores``), with
+        what their value rows held."""
+        column = dict(zip(RANGE_COLUMNS, chunk.T, strict=True))
+        part = slice(at, at + len(chunk))
+        ids = scores["ids"][part]
+        if not np.array_equal(ids, column["partner_id"]):
+            raise ValueError("The customers' figures and value rows were read apart.")
+        return {
+            **{name: value[part] if isinstance(value, np.ndarray) else value
+               for name, value in scores.items()},
+            "spend_fell": column["spend_fell::integer"] > 0,
+            "touched": column["touched::integer"] > 0,
+            "old": {
+                "scored": column["scored::integer"] > 0,
+                "key": column["COALESCE(old_key, -1)"].astype(np.int64),
+                "clv": column["old_clv"],
+                "alerted": column["alerted::integer"] > 0,
+                "manual_stage": column["(manual_stage IS NOT NULL)::integer"] > 0,
+            },
+        }
 
     def _choose_purchase_model(self, data, starts=None):
         """The purchase model of the company, chosen by fit: both models are fitted on
@@ -877,7 +926,10 @@ class CrmAnalyticsEngine(models.AbstractModel):
         :return: the ``FitResult`` of the chosen model on the whole history
         """
         starts = starts or {}
-        x, t_x, age, x_cal, t_x_cal, age_cal, x_holdout = data.T[[1, 2, 3, 6, 7, 8, 9]]
+        column = dict(zip(FIT_COLUMNS, data.T, strict=True))
+        x, t_x, age = column["x"], column["t_x"], column["age"]
+        x_cal, t_x_cal, age_cal = column["x_cal"], column["t_x_cal"], column["age_cal"]
+        x_holdout = column["x_holdout"]
         calibrated = ~np.isnan(age_cal)
         holdout = None
         if np.count_nonzero(x_cal[calibrated] > 0) >= MIN_REPEAT_CUSTOMERS:
@@ -933,12 +985,14 @@ class CrmAnalyticsEngine(models.AbstractModel):
         return (np.array(ids), np.array(complaints), np.array(receivables, dtype=bool),
                 np.array(detractor, dtype=bool))
 
-    def _customer_labels(self, company, scores, external):
+    @staticmethod
+    def _customer_labels(settings, scores, external):
         """Segment, tier, lifecycle stage, value quadrant, churn signals and churn risk
         of each customer of ``scores`` (see ``_customer_scores``), by the rules of
         readme/USAGE.md, as arrays in the same order: labels as numbers (see
         ``LABELS``), the signals as bits (``SIGNAL_BITS``).
 
+        :param settings: the company's settings of ``LABEL_SETTINGS`` (name: value)
         :param external: the external signals (see ``_external_signals``)
         """
         count = len(scores["ids"])
@@ -956,23 +1010,23 @@ class CrmAnalyticsEngine(models.AbstractModel):
         # the customer pyramid: the share of the total value before the customer
         total, before = scores["value_total"], scores["value_before"]
         key, normal, small = codes("tier", "key", "normal", "small")
-        key_share = company.crm_pyramid_key_share
+        key_share = settings["crm_pyramid_key_share"]
         tier = np.full(count, small) if total <= 0 else np.select(
             [before < total * (key_share / 100.0),
-             before < total * ((key_share + company.crm_pyramid_normal_share) / 100.0)],
+             before < total * ((key_share + settings["crm_pyramid_normal_share"]) / 100.0)],
             [key, normal], small)
         # (an unknown probability alive, NaN, is below no threshold)
         with np.errstate(divide="ignore", invalid="ignore"):
-            usual_gap = np.where(x > 0, company.crm_overdue_factor * t_x / x, np.inf)
+            usual_gap = np.where(x > 0, settings["crm_overdue_factor"] * t_x / x, np.inf)
         stage = np.select(
-            [(recency > company.crm_lifecycle_churn_days)
-             | (p_alive < company.crm_lifecycle_churn_alive / 100.0),
-             (recency > company.crm_lifecycle_decline_days)
-             | (p_alive < company.crm_lifecycle_decline_alive / 100.0)
+            [(recency > settings["crm_lifecycle_churn_days"])
+             | (p_alive < settings["crm_lifecycle_churn_alive"] / 100.0),
+             (recency > settings["crm_lifecycle_decline_days"])
+             | (p_alive < settings["crm_lifecycle_decline_alive"] / 100.0)
              | ((x > 0) & (recency > usual_gap)),
-             (scores["frequency"] >= company.crm_lifecycle_stability_orders)
-             & (scores["age"] >= company.crm_lifecycle_stability_days),
-             scores["frequency"] >= company.crm_lifecycle_formation_orders],
+             (scores["frequency"] >= settings["crm_lifecycle_stability_orders"])
+             & (scores["age"] >= settings["crm_lifecycle_stability_days"]),
+             scores["frequency"] >= settings["crm_lifecycle_formation_orders"]],
             codes("stage", "churned", "decline", "stability", "formation"),
             *codes("stage", "exploration"))
         quadrant = np.zeros(count, dtype=np.int64)
@@ -997,9 +1051,9 @@ class CrmAnalyticsEngine(models.AbstractModel):
             return result
 
         signals = {
-            "alive": p_alive < company.crm_churn_alive_threshold / 100.0,
+            "alive": p_alive < settings["crm_churn_alive_threshold"] / 100.0,
             "overdue": np.where(x > 0, recency > usual_gap,
-                                recency > company.crm_lifecycle_decline_days),
+                                recency > settings["crm_lifecycle_decline_days"]),
             "spend": scores["spend_fell"],
             "complaints": outside(complaints) > 0,
             "detractor": outside(detractor),
@@ -1008,7 +1062,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
         bits = sum(flags.astype(np.int64) * SIGNAL_BITS[name]
                    for name, flags in signals.items())
         found_count = sum(flags.astype(np.int64) for flags in signals.values())
-        risk = np.select([found_count >= company.crm_churn_high_signals, found_count >= 1],
+        risk = np.select([found_count >= settings["crm_churn_high_signals"], found_count >= 1],
                          codes("risk", "high", "medium"), *codes("risk", "low"))
         return {"segment": segment, "tier": tier, "stage": stage, "quadrant": quadrant,
                 "signals": bits, "risk": risk}
@@ -1074,15 +1128,32 @@ class CrmAnalyticsEngine(models.AbstractModel):
             SQL(", ").join(SQL("%s double precision", SQL.identifier(name))
                            for name in numbers)))
         if scores:
-            labels = self._customer_labels(company, scores, external)
-            key = self._scores_key(scores, labels)
-            rows = None if everyone else np.flatnonzero(
-                self._to_write(scores, labels, key))
-            values = {"partner_id": scores["ids"], "clv_predicted": scores["clv"],
-                      "scores_key": key, **labels, **{name: scores[name] for name in (
-                          "r_score", "f_score", "m_score", "p_alive")}}
-            write_numbers(cr, SQL.identifier("crm_analytics_scores"),
-                          [values[name] for name in numbers], rows)
+            # the customers by range of partners, as read: the labels, the key and
+            # the rows to write of one range are done before the next one is read
+            # (the company's settings read before: the connection is busy meanwhile)
+            settings = company.sudo().read(list(LABEL_SETTINGS))[0]
+            done = 0
+
+            def score_range(chunk):
+                nonlocal done
+                part = self._range_scores(scores, done, chunk)
+                done += len(chunk)
+                labels = self._customer_labels(settings, part, external)
+                key = self._scores_key(part, labels)
+                rows = None if everyone else np.flatnonzero(
+                    self._to_write(part, labels, key))
+                values = {"partner_id": part["ids"], "clv_predicted": part["clv"],
+                          "scores_key": key, **labels, **{name: part[name] for name in (
+                              "r_score", "f_score", "m_score", "p_alive")}}
+                spool.add([values[name] for name in numbers], rows)
+
+            with NumberRows(len(numbers)) as spool:
+                read_numbers_in_chunks(cr, [SQL(column) for column in RANGE_COLUMNS],
+                                       SQL.identifier(CUSTOMER_TABLE), SQL("partner_id"),
+                                       score_range)
+                if done != len(scores["ids"]):
+                    raise ValueError("The customers' value rows were not all read.")
+                spool.copy_into(cr, SQL.identifier("crm_analytics_scores"))
         # (a label's code is 1 + its index: code 0, none, is out of the array, NULL)
         codes = SQL(", ").join(
             SQL("(%s::varchar[])[u.%s::integer] AS %s", names, SQL.identifier(label),

@@ -1,5 +1,6 @@
 from . import test_clv_fit
 from . import test_sql_arrays
+from . import test_ranges
 from . import test_engine
 from . import test_query_count
 from . import test_security

@@ -6,7 +6,11 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
 from odoo.addons.crm_analytics.tools import sql_arrays
-from odoo.addons.crm_analytics.tools.sql_arrays import read_numbers, write_numbers
+from odoo.addons.crm_analytics.tools.sql_arrays import (
+    read_numbers,
+    read_numbers_in_chunks,
+    write_numbers,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -31,11 +35,10 @@ class TestSqlArrays(TransactionCase):
         amounts = np.array([0.1, -2.5, 1e12 + 0.01, 123.45, np.nan, 0.0, 7.0, 1 / 3,
                             -0.0, 99999.99, 5e-7])
         codes = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], dtype=np.int8)
-        # chunks of 4 rows: the last one is shorter; read back in chunks of 50 bytes,
-        # which cut rows (38 bytes each) and the header
-        with patch.object(sql_arrays._CopyRows, "CHUNK_ROWS", 4):
+        # chunks of 4 rows, written and read: the last one is shorter; the database
+        # sends its rows one by one
+        with patch.object(sql_arrays, "CHUNK_ROWS", 4):
             write_numbers(self.env.cr, self.table, [ids, amounts, codes])
-        with patch.object(sql_arrays._CopyRowsIn, "CHUNK_BYTES", 50):
             data = self._read()
         self.assertEqual(data.shape, (11, 3))
         np.testing.assert_array_equal(data[:, 0], ids)
@@ -57,3 +60,26 @@ class TestSqlArrays(TransactionCase):
                       rows=np.array([3, 1]))
         np.testing.assert_array_equal(self._read(), [[20.0, 40.0, 60.0],
                                                      [40.0, 80.0, 120.0]])
+
+    def test_chunks_and_an_error_while_reading(self):
+        values = np.arange(10, dtype=np.float64)
+        write_numbers(self.env.cr, self.table, [values, -values, values * 0.5])
+        chunks = []
+        with patch.object(sql_arrays, "CHUNK_ROWS", 3):
+            read_numbers_in_chunks(self.env.cr, [SQL("a"), SQL("c")], self.table,
+                                   SQL("a DESC"), chunks.append)
+        self.assertEqual([len(chunk) for chunk in chunks], [3, 3, 3, 1])
+        np.testing.assert_array_equal(np.concatenate(chunks),
+                                      np.column_stack([values, values * 0.5])[::-1])
+
+        # what fails with a chunk is raised once the COPY is read to its end: the
+        # connection serves the next statement
+        def fail(chunk):
+            if chunk[0, 0] < 5:
+                raise ValueError("no such customer")
+
+        with patch.object(sql_arrays, "CHUNK_ROWS", 3), \
+                self.assertRaisesRegex(ValueError, "no such customer"):
+            read_numbers_in_chunks(self.env.cr, [SQL("a")], self.table, SQL("a DESC"), fail)
+        self.env.cr.execute("SELECT COUNT(*) FROM test_numbers")
+        self.assertEqual(self.env.cr.fetchone()[0], 10)

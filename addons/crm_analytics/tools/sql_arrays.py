@@ -1,6 +1,8 @@
 """Arrays of numbers between PostgreSQL and NumPy, without a Python object per value:
-both ways through COPY's binary format, which numpy makes and reads at once."""
+both ways through COPY's binary format, which numpy makes and reads at once, chunk
+by chunk: the whole of the data is never in memory beside the arrays."""
 import io
+import tempfile
 
 import numpy as np
 
@@ -12,6 +14,10 @@ from odoo.tools import SQL
 COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 COPY_HEADER = COPY_SIGNATURE + bytes(8)
 COPY_TRAILER = b"\xff\xff"
+# Rows of the database turned into numbers at once
+CHUNK_ROWS = 50000
+# What a spool of rows to write keeps in memory before it goes to a temporary file
+SPOOL_MEMORY = 4 << 20
 
 
 def _row_dtype(width):
@@ -21,88 +27,86 @@ def _row_dtype(width):
         for item in ((f"length{index}", ">i4"), (f"value{index}", ">f8")))])
 
 
-class _CopyRows(io.RawIOBase):
-    """The rows at the indices ``at`` of ``columns`` (arrays of numbers) in COPY's
-    binary format, each value a double precision: a stream made chunk by chunk as
-    the database reads it, never whole in memory."""
+class NumberRows:
+    """Rows of numbers to write to a table, in COPY's binary format, each value a
+    double precision (NaN stays NaN: the statement reading them turns it into NULL
+    where it means none): made by numpy as they are added, kept in a temporary file
+    beyond ``SPOOL_MEMORY``, sent by one COPY. A context manager: the file goes
+    when it ends."""
 
-    CHUNK_ROWS = 20000
+    def __init__(self, width):
+        self.width = width
+        self._row = _row_dtype(width)
+        # (closed by __exit__)
+        self._file = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115
+        self._file.write(COPY_HEADER)
 
-    def __init__(self, columns, at):
-        super().__init__()
-        self._chunks = self._make_chunks(columns, at)
-        self._pending = memoryview(b"")
+    def __enter__(self):
+        return self
 
-    @classmethod
-    def _make_chunks(cls, columns, at):
-        yield COPY_HEADER
-        row = _row_dtype(len(columns))
-        for start in range(0, len(at), cls.CHUNK_ROWS):
-            chunk = at[start:start + cls.CHUNK_ROWS]
-            rows = np.empty(len(chunk), dtype=row)
-            rows["count"] = len(columns)
+    def __exit__(self, *_error):
+        self._file.close()
+
+    def add(self, columns, rows=None):
+        """Add the rows of ``columns`` (arrays of numbers of one length, in the
+        order of the table's columns), only those at the indices ``rows`` if given."""
+        at = np.arange(len(columns[0])) if rows is None else np.asarray(rows)
+        for start in range(0, len(at), CHUNK_ROWS):
+            chunk = at[start:start + CHUNK_ROWS]
+            data = np.empty(len(chunk), dtype=self._row)
+            data["count"] = self.width
             for index, values in enumerate(columns):
-                rows[f"length{index}"] = 8
-                rows[f"value{index}"] = values[chunk]
-            yield rows.tobytes()
-        yield COPY_TRAILER
+                data[f"length{index}"] = 8
+                data[f"value{index}"] = np.asarray(values)[chunk]
+            self._file.write(data.tobytes())
 
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        while not len(self._pending):
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._pending = memoryview(chunk)
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
+    def copy_into(self, cr, table):
+        """Append the rows to ``table`` (SQL: its columns of type double precision,
+        as many, in the order of the rows' values)."""
+        self._file.write(COPY_TRAILER)
+        self._file.seek(0)
+        cr.copy_expert(
+            cr.mogrify(SQL("COPY %s FROM STDIN WITH (FORMAT binary)", table)).decode(),
+            self._file, size=1 << 20)
 
 
 def write_numbers(cr, table, columns, rows=None):
-    """Append to ``table`` (its columns in the order of ``columns``, each of type
-    double precision) the values of ``columns`` (arrays of numbers of one length;
-    NaN stays NaN: the statement reading them turns it into NULL where it means
-    none), only the rows at the indices ``rows`` if given: through COPY's binary
-    format, made by numpy as the database reads it, without a Python object per
-    value nor the whole of the rows in memory at once.
-
-    :param table: the table, as SQL
-    """
-    # (each chunk converts its values: no copy of the columns as double precision)
-    columns = [np.asarray(values) for values in columns]
-    at = np.arange(len(columns[0])) if rows is None else np.asarray(rows)
-    cr.copy_expert(
-        cr.mogrify(SQL("COPY %s FROM STDIN WITH (FORMAT binary)", table)).decode(),
-        _CopyRows(columns, at), size=1 << 20)
+    """Append to ``table`` the rows of ``columns`` (at the indices ``rows`` only, if
+    given): see ``NumberRows``."""
+    with NumberRows(len(columns)) as spool:
+        spool.add(columns, rows)
+        spool.copy_into(cr, table)
 
 
 class _CopyRowsIn(io.RawIOBase):
     """The receiving end of a COPY in binary format of rows of double precision
-    values (NaN for NULL): fills the rows of ``out`` (a 2-D float array of as many
-    columns) chunk by chunk as the data comes, never holding the whole of it."""
+    values (NaN for NULL): hands them to ``take`` as 2-D float arrays of up to
+    ``CHUNK_ROWS`` rows as the data comes. An error of ``take`` stops nothing (the
+    connection must read the COPY to its end): the rest is dropped and ``finish``
+    raises it."""
 
-    CHUNK_BYTES = 1 << 20
-
-    def __init__(self, out):
+    def __init__(self, width, take):
         super().__init__()
-        self.out = out
-        self.count = 0
-        self._row = _row_dtype(out.shape[1])
+        self._width = width
+        self._take = take
+        self._row = _row_dtype(width)
         self._pending = bytearray()
         self._started = False
+        self._error = None
 
     def writable(self):
         return True
 
     # (a file's write, which psycopg2 calls with each piece of the COPY: not the ORM's)
     def write(self, data):  # pylint: disable=method-required-super
-        self._pending += data
-        if len(self._pending) >= self.CHUNK_BYTES:
-            self._take_rows()
+        if self._error is None:
+            self._pending += data
+            if len(self._pending) >= CHUNK_ROWS * self._row.itemsize:
+                try:
+                    self._take_rows()
+                except Exception as error:  # (raised again by finish)
+                    self._error = error
+                    self._pending.clear()
         return len(data)
 
     def _take_rows(self):
@@ -115,34 +119,62 @@ class _CopyRowsIn(io.RawIOBase):
             self._started = True
         count = len(pending) // self._row.itemsize
         if count:
-            if self.count + count > len(self.out):
-                raise ValueError("COPY sent more rows than counted")
             rows = np.frombuffer(pending, dtype=self._row, count=count)
-            for index in range(self.out.shape[1]):
-                self.out[self.count:self.count + count, index] = rows[f"value{index}"]
+            values = np.empty((count, self._width))
+            for index in range(self._width):
+                values[:, index] = rows[f"value{index}"]
             del rows
-            self.count += count
             del pending[:count * self._row.itemsize]
+            self._take(values)
 
     def finish(self):
-        """The rows filled, once the COPY is over."""
-        self._take_rows()
-        if bytes(self._pending) != COPY_TRAILER:
-            raise ValueError("COPY ended without its trailer")
-        return self.out[:self.count]
+        """Once the COPY is over: the last rows handed over, or the error raised."""
+        if self._error is None:
+            self._take_rows()
+            if bytes(self._pending) != COPY_TRAILER:
+                raise ValueError("COPY ended without its trailer")
+        if self._error is not None:
+            raise self._error
 
 
-def read_numbers(cr, columns, table):
-    """The ``columns`` (SQL expressions of numbers; NULL reads as NaN) of
-    the rows of ``table``, as a 2-D float array: through COPY's binary format, which
-    numpy reads as it comes, chunk by chunk into the array, without a Python object
-    per value (a hundred thousand customers' twenty figures are two million of them)
-    nor the whole of the data beside the array."""
-    cr.execute(SQL("SELECT COUNT(*) FROM %s", table))
-    receiver = _CopyRowsIn(np.empty((cr.fetchone()[0], len(columns))))
+def _copy_out(cr, columns, table, order):
     values = SQL(", ").join(SQL("COALESCE((%s)::double precision, 'NaN')", column)
                             for column in columns)
-    cr.copy_expert(cr.mogrify(SQL(
-        "COPY (SELECT %s FROM %s) TO STDOUT WITH (FORMAT binary)", values, table,
-    )).decode(), receiver)
-    return receiver.finish()
+    return cr.mogrify(SQL(
+        "COPY (SELECT %s FROM %s %s) TO STDOUT WITH (FORMAT binary)", values, table,
+        SQL("ORDER BY %s", order) if order else SQL(),
+    )).decode()
+
+
+def read_numbers(cr, columns, table, order=None):
+    """The ``columns`` (SQL expressions of numbers; NULL reads as NaN) of the rows
+    of ``table`` (SQL, in the order ``order`` if given), as a 2-D float array:
+    through COPY's binary format, converted chunk by chunk into an array sized by a
+    count beforehand, without a Python object per value (a hundred thousand
+    customers' twenty figures are two million of them)."""
+    cr.execute(SQL("SELECT COUNT(*) FROM %s", table))
+    out = np.empty((cr.fetchone()[0], len(columns)))
+    filled = 0
+
+    def take(values):
+        nonlocal filled
+        if filled + len(values) > len(out):
+            raise ValueError("COPY sent more rows than counted")
+        out[filled:filled + len(values)] = values
+        filled += len(values)
+
+    receiver = _CopyRowsIn(len(columns), take)
+    cr.copy_expert(_copy_out(cr, columns, table, order), receiver)
+    receiver.finish()
+    return out[:filled]
+
+
+def read_numbers_in_chunks(cr, columns, table, order, take):
+    """Hand the ``columns`` of the rows of ``table`` in the order ``order`` (as
+    ``read_numbers``) to ``take``, by chunks of up to ``CHUNK_ROWS`` rows (2-D float
+    arrays) as they come: what is done with one chunk is done before the next is
+    read, and only a chunk is in memory. ``take`` cannot query the database (the
+    connection is reading the COPY): what it needs is read before."""
+    receiver = _CopyRowsIn(len(columns), take)
+    cr.copy_expert(_copy_out(cr, columns, table, order), receiver)
+    receiver.finish()
