@@ -1,4 +1,5 @@
 import logging
+from collections import defaultdict
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import ValidationError
@@ -238,6 +239,8 @@ class CrmCareRule(models.Model):
         if self.action == "activity":
             teams = self._get_customer_teams(partners)
             unassigned = self.env["res.partner"]
+            # the occasions of each person who does them (a customer may have two)
+            occasions = defaultdict(list)
             for log in logs:
                 partner = log.partner_id
                 user = self._get_responsible(
@@ -245,11 +248,14 @@ class CrmCareRule(models.Model):
                 if not user:
                     unassigned |= partner
                     continue
-                # written in the language of whoever does it, not of the job's user
+                occasions[user].append(partner.id)
+            for user, partner_ids in occasions.items():
+                # written in the language of whoever does them, not of the job's user
                 rule = self.with_context(lang=user.lang or self.env.lang)
                 # due on the company's day (the type's delay counts from it), not on
-                # the day of the job's user
-                partner.with_context(tz=self.company_id._crm_tz()).activity_schedule(
+                # the day of the job's user; one batch per person
+                self.env["res.partner"].browse(partner_ids).with_context(
+                    tz=self.company_id._crm_tz()).activity_schedule(
                     activity_type_id=self.activity_type_id.id or False,
                     summary=rule.activity_summary or rule.name,
                     note=rule.env._("Customer care: %(rule)s", rule=rule.name),

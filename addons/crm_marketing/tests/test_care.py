@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 from psycopg2 import IntegrityError
@@ -169,6 +170,36 @@ class TestCustomerCare(CrmMarketingCommon):
             responsible(name="Salesperson", user_id=self.colleague.id), self.salesman)
         self.assertNotIn(root, nobody.activity_ids.user_id)
         self.assertNotIn(portal, nobody.activity_ids.user_id)
+
+    def test_activities_created_per_person(self):
+        """A rule due for many customers creates its activities in one batch per
+        person who does them, not one by one; each customer gets its own."""
+        self.env["crm.care.rule"].search([]).action_archive()
+        birthdate = self.today + timedelta(days=1) - relativedelta(years=35)
+        customers = self.env["res.partner"].create([
+            {"name": f"Care Batch {index}", "birthdate": birthdate,
+             "user_id": (self.salesman if index % 3 else self.colleague).id}
+            for index in range(9)])
+        Activity = type(self.env["mail.activity"])
+        create = Activity.create
+        batches = []
+
+        def spy(records, vals_list):
+            batches.append(len(vals_list) if isinstance(vals_list, list) else 1)
+            return create(records, vals_list)
+
+        rule = self._rule("birthday", 3)
+        with patch.object(Activity, "create", spy):
+            logs = rule._run(self.today)
+        self.assertEqual(set(customers.ids) - set(logs.partner_id.ids), set())
+        activities = self.env["mail.activity"].search([("summary", "=", rule.name)])
+        self.assertEqual(len(activities), len(logs))
+        self.assertEqual(len(batches), len(activities.user_id), "one batch per person")
+        self.assertEqual(sum(batches), len(activities))
+        self.assertGreaterEqual(max(batches), 6)
+        for customer in customers:
+            self.assertEqual(customer.activity_ids.user_id, customer.user_id)
+            self.assertEqual(len(customer.activity_ids), 1)
 
     def test_unique_occasion_in_database(self):
         rule = self._rule("birthday", 3)
