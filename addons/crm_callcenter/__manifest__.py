@@ -2,7 +2,7 @@
     "name": "CRM Call Center: ACD, IVR and CTI",
     "summary": "Call log matched to customers, value-based routing (ACD), IVR menus and "
     "a CTI interface for the PBX",
-    "version": "18.0.1.5.0",
+    "version": "18.0.1.6.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "CRM Suite",

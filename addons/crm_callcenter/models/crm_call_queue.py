@@ -19,6 +19,8 @@ CAPACITY_BOUNDS = {
 }
 # minutes a complaint of another channel may wait without an owner: up to a week
 COMPLAINT_WAIT_MAX_MINUTES = 7 * 24 * 60
+# a live chat silent this long (a day at most) is over
+CHAT_IDLE_MAX_MINUTES = 24 * 60
 OVERFLOW_ACTIONS = [
     ("none", "Keep waiting"),
     ("queue", "Another queue"),
@@ -112,6 +114,13 @@ class CrmCallQueue(models.Model):
         string="Chats at Once", default=3, tracking=True,
         help="Live chats an agent answers at once when this queue offers them a chat: "
         "0 to 20 (0: no chats from this queue).",
+    )
+    chat_idle_minutes = fields.Integer(
+        string="End Silent Chats After (min)", default=60, tracking=True,
+        help="A live chat of this queue with no message for this many minutes is ended, "
+        "as if the visitor had left (a visitor who closes the page without leaving "
+        "keeps it open): it no longer counts in its agent's chats, and one not "
+        "answered yet counts as abandoned. 0 to 1440; 0: never.",
     )
     capacity_complaint = fields.Integer(
         string="Complaints in Progress", default=10, tracking=True,
@@ -320,6 +329,17 @@ class CrmCallQueue(models.Model):
                     "week) before they are assigned, not %(minutes)s.",
                     queue=queue.name, max=COMPLAINT_WAIT_MAX_MINUTES,
                     minutes=queue.complaint_wait_minutes,
+                ))
+
+    @api.constrains("chat_idle_minutes")
+    def _check_chat_idle_minutes(self):
+        for queue in self:
+            if not 0 <= queue.chat_idle_minutes <= CHAT_IDLE_MAX_MINUTES:
+                raise ValidationError(self.env._(
+                    "Queue %(queue)s: silent chats end after 0 to %(max)s minutes (a day; "
+                    "0: never), not %(minutes)s.",
+                    queue=queue.name, max=CHAT_IDLE_MAX_MINUTES,
+                    minutes=queue.chat_idle_minutes,
                 ))
 
     @api.constrains("overflow_action", "overflow_queue_id")

@@ -1,4 +1,12 @@
+import logging
+
 from odoo import api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# Sessions ended by one call of the job (the host's cron calls it again for the rest)
+SILENT_CHATS_BATCH = 100
 
 CHAT_STATUSES = [
     ("waiting", "Waiting for an Answer"),
@@ -86,3 +94,55 @@ class DiscussChannel(models.Model):
         if agents:
             agents.write({"date_last_chat": fields.Datetime.now()})
             agents._crm_notify_state()
+
+    def _get_visitor_leave_message(self, operator=False, cancel=False):
+        minutes = self.env.context.get("crm_silent_minutes")
+        if minutes:
+            return self.env._("The chat ended after %(minutes)s minutes without a message.",
+                              minutes=minutes)
+        return super()._get_visitor_leave_message(operator=operator, cancel=cancel)
+
+    @api.model
+    def _cron_end_silent_chats(self, now=None):
+        """End the live chats of the queues that had no message for longer than their
+        queue's *End Silent Chats After*: a visitor who closes the page without
+        leaving keeps the host's session open, which would count in its agent's
+        chats for ever. Each is ended as the host ends a session the visitor left
+        (a note in the session, in its operator's language), so an unanswered one
+        counts as abandoned. Sessions are locked with ``SKIP LOCKED`` and taken by
+        batches that the host's cron commits: a second run finds nothing, two at once
+        end each session once.
+
+        :return: the sessions ended by this call
+        """
+        now = now or fields.Datetime.now()
+        self.flush_model(["channel_type", "livechat_active", "crm_queue_id",
+                          "last_interest_dt"])
+        self.env["crm.call.queue"].flush_model(["chat_idle_minutes"])
+        self.env.cr.execute(SQL(
+            """
+            SELECT channel.id, queue.chat_idle_minutes
+              FROM discuss_channel channel
+              JOIN crm_call_queue queue ON queue.id = channel.crm_queue_id
+             WHERE channel.channel_type = 'livechat' AND channel.livechat_active
+               AND queue.chat_idle_minutes > 0
+               AND COALESCE(channel.last_interest_dt, channel.create_date)
+                   < %(now)s - make_interval(mins => queue.chat_idle_minutes)
+             ORDER BY channel.id
+             LIMIT %(batch)s
+               FOR NO KEY UPDATE OF channel SKIP LOCKED
+            """,
+            now=now, batch=SILENT_CHATS_BATCH,
+        ))
+        rows = self.env.cr.fetchall()
+        sessions = self.sudo().browse([channel_id for channel_id, _minutes in rows])
+        for session, (_channel_id, minutes) in zip(sessions, rows, strict=True):
+            operator = session.livechat_operator_id.user_ids[:1]
+            session.with_context(lang=operator.lang or self.env.lang,
+                                 crm_silent_minutes=minutes)._close_livechat_session()
+        if sessions:
+            _logger.info("Ended %s live chats silent for too long", len(sessions))
+        if self.env.context.get("ir_cron_progress_id"):
+            self.env["ir.cron"]._notify_progress(
+                done=len(sessions), remaining=int(len(rows) == SILENT_CHATS_BATCH))
+        return sessions

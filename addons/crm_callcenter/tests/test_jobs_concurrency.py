@@ -124,6 +124,38 @@ class JobsConcurrencyCase(TransactionCase):
         """A lock held by the other cursor fails at once: the test never hangs."""
         cr.execute("SET LOCAL lock_timeout = '2s'")
 
+    def _job(self, model, method):
+        """A run of the job ``method`` of ``model`` at ``NOW`` in a cursor: the
+        sorted ids of the records it handled."""
+        def run(cr):
+            env = self._env(cr)
+            records = getattr(env[model], method)(NOW)
+            env.flush_all()
+            return sorted(records.ids)
+        return run
+
+    def _two_runs_skip_then_fail(self, run, first):
+        """The second of two runs skips what the first holds, fails on what the
+        first committed after the second's snapshot, finds nothing afterwards.
+
+        :param run: runs the job in a cursor, returns the sorted ids it handled
+        :param first: the ids the first run handles
+        """
+        with self.registry.cursor() as cr_1, self.registry.cursor() as cr_2:
+            self._no_wait(cr_2)
+            self.assertEqual(run(cr_1), first)
+            # the first run is not committed: what it handles is locked, skipped
+            self.assertEqual(run(cr_2), [])
+            cr_1.commit()
+            # the second run's snapshot predates the commit: what it still sees to
+            # do, it may not lock
+            with mute_logger("odoo.sql_db"), self.assertRaises(SerializationFailure):
+                run(cr_2)
+            cr_2.rollback()
+            # a later run finds nothing left
+            self.assertEqual(run(cr_2), [])
+            cr_2.commit()
+
     def _tracked(self, env, model, ids, fname):
         """{record id: [(old, new)]}: the changes of ``fname`` tracked since the
         set-up (ids for a many2one, labels for a selection)."""
@@ -425,28 +457,10 @@ class TestReleaseStuckEntriesConcurrency(JobsConcurrencyCase):
         call_list.action_start()
         self.agent_ids = agents.ids
 
-    def _release(self, cr):
-        env = self._env(cr)
-        entries = env["crm.call.list.entry"]._cron_release_stuck_entries(NOW)
-        env.flush_all()
-        return sorted(entries.ids)
-
     def test_two_runs_never_release_an_entry_twice(self):
-        stuck = self.entries[:3].ids
-        with self.registry.cursor() as cr_1, self.registry.cursor() as cr_2:
-            self._no_wait(cr_2)
-            self.assertEqual(self._release(cr_1), stuck)
-            # the first run is not committed: its entries are locked, skipped
-            self.assertEqual(self._release(cr_2), [])
-            cr_1.commit()
-            # the second run's snapshot predates the commit: the entries it still sees
-            # in progress, it may not lock
-            with mute_logger("odoo.sql_db"), self.assertRaises(SerializationFailure):
-                self._release(cr_2)
-            cr_2.rollback()
-            # a later run finds nothing left to release
-            self.assertEqual(self._release(cr_2), [])
-            cr_2.commit()
+        self._two_runs_skip_then_fail(
+            self._job("crm.call.list.entry", "_cron_release_stuck_entries"),
+            self.entries[:3].ids)
         with self.registry.cursor() as cr:
             env = self._env(cr)
             released = {"state": "pending", "agent_id": False, "date_reserved": False,
@@ -455,4 +469,39 @@ class TestReleaseStuckEntriesConcurrency(JobsConcurrencyCase):
                 released, released, released,
                 {"state": "in_progress", "agent_id": self.agent_ids[3],
                  "date_reserved": NOW - timedelta(hours=2), "attempt_count": 0},
+            ])
+
+
+@tagged("post_install", "-at_install")
+class TestEndSilentChatsConcurrency(JobsConcurrencyCase):
+    """``discuss.channel._cron_end_silent_chats``: the sessions are locked
+    ``FOR NO KEY UPDATE SKIP LOCKED``."""
+
+    def _create_data(self, env):
+        queue = self._queue(env, "Chat", "JCCHAT", chat_idle_minutes=60)
+        agents = self._agents(env, [{}, {}], queue=queue)
+        # silent for two hours (before the job's moment), and one that spoke a
+        # minute ago
+        self.sessions = env["discuss.channel"].create([{
+            "name": f"{PREFIX} chat {index}", "channel_type": "livechat",
+            "livechat_active": True, "crm_queue_id": queue.id, "crm_chat_status": "waiting",
+            "livechat_operator_id": agents[index % 2].user_id.partner_id.id,
+        } for index in range(4)])
+        for index, session in enumerate(self.sessions):
+            session.last_interest_dt = NOW - (timedelta(minutes=1) if index == 3
+                                              else timedelta(hours=2))
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            self._env(cr)["discuss.channel"].browse(self.sessions.ids).exists().unlink()
+        return super()._cleanup()
+
+    def test_two_runs_never_end_a_chat_twice(self):
+        self._two_runs_skip_then_fail(
+            self._job("discuss.channel", "_cron_end_silent_chats"), self.sessions[:3].ids)
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            ended = {"livechat_active": False, "crm_chat_status": "abandoned"}
+            self.assertRecordValues(env["discuss.channel"].browse(self.sessions.ids), [
+                ended, ended, ended, {"livechat_active": True, "crm_chat_status": "waiting"},
             ])

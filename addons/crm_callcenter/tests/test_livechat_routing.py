@@ -1,7 +1,9 @@
+from datetime import timedelta
+
 from lxml import etree
 
-from odoo import Command
-from odoo.exceptions import AccessError
+from odoo import Command, fields
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from odoo.addons.crm_core.tests.common import RpcMixin
@@ -236,6 +238,60 @@ class TestLivechatRouting(LivechatCase):
         counts = dict(self.env["discuss.channel"]._read_group(
             [("crm_queue_id", "=", self.queue.id)], ["crm_chat_status"], ["__count"]))
         self.assertEqual(counts, {"answered": 1, "abandoned": 2})
+
+    def test_silent_chats_end(self):
+        """A chat whose visitor went away without leaving ends once silent for the
+        queue's minutes: it frees its agent's capacity, counts as abandoned if nobody
+        answered, and says why in the session, in its operator's language."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search(
+            [("name", "=", "crm_callcenter")])._update_translations(["zh_CN"])
+        self._available(self.agent_a, self.agent_b)
+        answered, unanswered, talking = self._chat(), self._chat(), self._chat()
+        visitor = self.env["res.partner"].create({"name": "Gone Visitor"})
+        for session in (answered, unanswered, talking):
+            session.message_post(body="Hello?", author_id=visitor.id,
+                                 message_type="comment", subtype_xmlid="mail.mt_comment")
+        for session in (answered, talking):
+            session.with_user(self._operator_user(session)).message_post(
+                body="How may I help?", message_type="comment",
+                subtype_xmlid="mail.mt_comment")
+        # the job runs in English; one operator reads Chinese, the other English
+        other = (self.user_a | self.user_b) - self._operator_user(answered)
+        unanswered.sudo().livechat_operator_id = other.partner_id
+        self._operator_user(answered).lang = "zh_CN"
+        other.lang = "en_US"
+        now = fields.Datetime.now()
+        (answered | unanswered).write({"last_interest_dt": now - timedelta(minutes=61)})
+        talking.last_interest_dt = now - timedelta(minutes=10)
+        agents = self.agent_a | self.agent_b
+        load = sum(agents.mapped("load_chat_count"))
+        self.assertEqual(load, 3)
+        Channel = self.env["discuss.channel"].with_context(lang="en_US")
+        ended = Channel._cron_end_silent_chats()
+        self.assertEqual(ended, answered | unanswered)
+        self.assertEqual([answered.livechat_active, unanswered.livechat_active,
+                          talking.livechat_active], [False, False, True])
+        self.assertEqual(answered.crm_chat_status, "answered")
+        self.assertEqual(unanswered.crm_chat_status, "abandoned")
+        self.assertEqual(talking.crm_chat_status, "answered")
+        self.assertIn("聊天在 60 分钟没有消息后已结束", answered.message_ids[0].body)
+        self.assertIn("60 minutes without a message", unanswered.message_ids[0].body)
+        self.env.invalidate_all()
+        self.assertEqual(sum(agents.mapped("load_chat_count")), 1)
+        # a second run finds nothing; a queue set to 0 never ends them
+        self.assertFalse(Channel._cron_end_silent_chats())
+        self.queue.chat_idle_minutes = 0
+        talking.last_interest_dt = now - timedelta(days=3)
+        self.assertFalse(Channel._cron_end_silent_chats())
+        self.assertTrue(talking.livechat_active)
+
+    def test_silent_chats_minutes_bounded(self):
+        for minutes in (-1, 1441):
+            with self.subTest(minutes=minutes), self.assertRaisesRegex(
+                    ValidationError, "0 to 1440 minutes"):
+                self.queue.chat_idle_minutes = minutes
+                self.env.flush_all()
 
     def test_chatbot_hands_over_to_the_acd_agent(self):
         """A chatbot of a tied channel forwards the visitor to a person: the queue's
@@ -477,6 +533,12 @@ class TestLivechatHttp(LivechatSetup, RpcMixin, HttpCase):
             {"crm_chat_status": "answered"}, context={"install_mode": True})
         self.assertTrue(error["message"])
         self.assertEqual(session.crm_chat_status, "waiting")
+
+    def test_agent_cannot_change_silent_chat_minutes(self):
+        """A queue manager's setting: an agent cannot change it over RPC."""
+        self.assertRpcRefused(AccessError, self.user_a.login, "crm.call.queue", "write",
+                              [self.queue.id], {"chat_idle_minutes": 5})
+        self.assertEqual(self.queue.chat_idle_minutes, 60)
 
     def test_nobody_available_no_session(self):
         self.url_open("/web/login")
