@@ -89,6 +89,8 @@ FIT_SAMPLE = 1_000_000
 # Customers whose predictions are computed at once (the formulas' intermediate
 # arrays stay within a few hundred megabytes, whatever the number of customers)
 PREDICT_CHUNK = 500_000
+# Customers whose changed tier or stage is told at once to what depends on it
+NOTIFY_CHUNK = 100_000
 # The company's settings the labels are computed from (read before the customers
 # are, see ``_compute_values``)
 LABEL_SETTINGS = (
@@ -794,11 +796,14 @@ class CrmAnalyticsEngine(models.AbstractModel):
 
     def _fit_data(self, count):
         """The figures the fit is made on (``FIT_COLUMNS``, a 2-D array): of every
-        customer up to ``FIT_SAMPLE`` of them, of every n-th partner beyond."""
+        customer up to ``FIT_SAMPLE`` of them, of one in n beyond, drawn by a hash of
+        the partner's id (the same from one run to the next; ids themselves may
+        alternate between companies and contacts, or between companies)."""
         step = -(-count // FIT_SAMPLE)
         return read_numbers(
             self.env.cr, [SQL(column) for column in FIT_COLUMNS],
-            SQL("%s WHERE mod(partner_id, %s) = 0", SQL.identifier(CUSTOMER_TABLE), step)
+            SQL("%s WHERE mod(hashint4(partner_id) & 2147483647, %s) = 0",
+                SQL.identifier(CUSTOMER_TABLE), step)
             if step > 1 else SQL.identifier(CUSTOMER_TABLE),
             order=SQL("partner_id"))
 
@@ -1374,14 +1379,16 @@ class CrmAnalyticsEngine(models.AbstractModel):
         partners.invalidate_model([
             name for name, field in partners._fields.items()
             if field.compute in ("_compute_crm_value", "_compute_crm_tier_stage")])
-        if partner_ids:
-            partners.browse(partner_ids).modified(["customer_tier", "lifecycle_stage"])
+        # (the host's bookkeeping of what to recompute takes some 200 bytes per
+        # partner: by ranges, on a first run of millions of customers)
+        for start in range(0, len(partner_ids), NOTIFY_CHUNK):
+            partners.browse(partner_ids[start:start + NOTIFY_CHUNK]).modified(
+                ["customer_tier", "lifecycle_stage"])
             self.env.flush_all()
-            # the customer pools' recall rules per tier
-            if self.env["crm.customer.pool.rule"].sudo().search_count(
-                    [("company_id", "=", company.id), ("customer_tier", "!=", False)],
-                    limit=1):
-                self.env["res.partner"].sudo()._crm_refresh_recall(partner_ids=partner_ids)
+        # the customer pools' recall rules per tier
+        if partner_ids and self.env["crm.customer.pool.rule"].sudo().search_count(
+                [("company_id", "=", company.id), ("customer_tier", "!=", False)], limit=1):
+            self.env["res.partner"].sudo()._crm_refresh_recall(partner_ids=partner_ids)
 
     def _snapshot_due(self, company, as_of):
         """Whether the run for ``as_of`` is the first of its month (in the company's

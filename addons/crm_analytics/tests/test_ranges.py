@@ -1,6 +1,8 @@
 from datetime import timedelta
 from unittest.mock import patch
 
+import numpy as np
+
 from odoo.tests import tagged
 
 from odoo.addons.crm_analytics.models import crm_analytics_engine
@@ -27,17 +29,23 @@ class TestRanges(CrmAnalyticsCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company.crm_churn_high_signals = 1
-        partners = cls._customers(45, "Range", user_id=cls.salesman.id)
+        partners = cls._buyers(45, "Range")
+        cls.env["crm.complaint"].create([{"name": "Late", "partner_id": partner.id}
+                                         for partner in partners[::4]])
+        cls.partners = partners
+
+    @classmethod
+    def _buyers(cls, count, prefix):
+        """``count`` customers of one to four purchase days each."""
+        partners = cls._customers(count, prefix, user_id=cls.salesman.id)
         specs = []
         for index, partner in enumerate(partners):
             step = index % 30
             specs += [(partner, 20.0 + 5 * step + index,
                        AS_OF - timedelta(days=300 - step * 5 - visit * (10 + step)))
                       for visit in range(1 + step % 4)]
-        cls.env["crm.complaint"].create([{"name": "Late", "partner_id": partner.id}
-                                         for partner in partners[::4]])
         cls._orders_on(specs)
-        cls.partners = partners
+        return partners
 
     def _rows(self):
         self.env.flush_all()
@@ -77,25 +85,55 @@ class TestRanges(CrmAnalyticsCommon):
         self.assertAlmostEqual(ranged.bgnbd_r, fitted_r)
 
     def test_fit_on_a_sample(self):
+        """Beyond ``FIT_SAMPLE`` customers the fit reads one customer in n, drawn by a
+        hash of the partner's id (the same draw each time); every customer is scored
+        all the same."""
         engine = self.env["crm.analytics.engine"]
-        fit_rows = []
-        fit_data = type(engine)._fit_data
+        Engine = type(engine)
+        fit = Engine._fit
+        fitted_on = []
 
-        def keep(self_, count):
-            data = fit_data(self_, count)
-            fit_rows.append(len(data))
-            return data
+        def spy(self_, company, data, last):
+            fitted_on.append(data.copy())
+            return fit(self_, company, data, last)
 
-        with patch.object(crm_analytics_engine, "FIT_SAMPLE", 30), \
-                patch.object(type(engine), "_fit_data", keep):
+        with patch.object(crm_analytics_engine, "FIT_SAMPLE", 20), \
+                patch.object(Engine, "_fit", spy):
             model = self._run()
-        # every second partner (45 customers, 30 a sample): about 22
-        self.assertEqual(fit_rows, [len([p for p in self.partners if p.id % 2 == 0])])
-        self.assertEqual(model.state, "fitted", model.reason)
+            # (the run's customer table lasts until the transaction ends)
+            sample = engine._fit_data(45)
+            again = engine._fit_data(45)
         self.assertEqual(model.customer_count, 45)
-        # every customer is scored and predicted all the same
+        # one in three (45 customers, 20 a sample)
+        self.assertEqual(len(fitted_on), 1)
+        self.assertTrue(5 <= len(sample) <= 25, len(sample))
+        np.testing.assert_array_equal(fitted_on[0], sample)
+        np.testing.assert_array_equal(again, sample)
+        # the sample's figures are those of some of the customers, all of them read
+        everyone = engine._fit_data(45)
+        self.assertEqual(len(everyone), 45)
+        rows = {tuple(row) for row in np.nan_to_num(everyone, nan=-1)}
+        self.assertTrue({tuple(row) for row in np.nan_to_num(sample, nan=-1)} <= rows)
         self.env.flush_all()
         self.env.cr.execute(
             "SELECT COUNT(*) FROM crm_customer_value WHERE company_id = %s "
-            "AND clv_predicted IS NOT NULL AND rfm_segment IS NOT NULL", [self.company.id])
+            "AND rfm_segment IS NOT NULL", [self.company.id])
         self.assertEqual(self.env.cr.fetchone()[0], 45)
+
+    def test_dependents_told_by_ranges(self):
+        """On a first run every customer's tier and stage move: what depends on them
+        is told by ranges of ``NOTIFY_CHUNK`` partners, each once."""
+        Partner = type(self.env["res.partner"])
+        modified = Partner.modified
+        told = []
+
+        def spy(records, fnames, *args, **kwargs):
+            if "customer_tier" in fnames:
+                told.append(records.ids)
+            return modified(records, fnames, *args, **kwargs)
+
+        with patch.object(crm_analytics_engine, "NOTIFY_CHUNK", 10), \
+                patch.object(Partner, "modified", spy):
+            self._run()
+        self.assertEqual([len(ids) for ids in told], [10, 10, 10, 10, 5])
+        self.assertEqual(sorted(pid for ids in told for pid in ids), sorted(self.partners.ids))
