@@ -7,9 +7,9 @@ from odoo.tools import SQL
 
 from odoo.addons.crm_analytics.tools import sql_arrays
 from odoo.addons.crm_analytics.tools.sql_arrays import (
+    NumberRows,
     read_numbers,
     read_numbers_in_chunks,
-    write_numbers,
 )
 
 
@@ -26,6 +26,11 @@ class TestSqlArrays(TransactionCase):
             "c double precision) ON COMMIT DROP")
         self.table = SQL.identifier("test_numbers")
 
+    def _write(self, columns, rows=None):
+        with NumberRows(len(columns)) as spool:
+            spool.add(columns, rows)
+            spool.copy_into(self.env.cr, self.table)
+
     def _read(self):
         return read_numbers(self.env.cr, [SQL("a"), SQL("b"), SQL("c")],
                             SQL("(SELECT * FROM test_numbers ORDER BY a) AS t"))
@@ -35,10 +40,11 @@ class TestSqlArrays(TransactionCase):
         amounts = np.array([0.1, -2.5, 1e12 + 0.01, 123.45, np.nan, 0.0, 7.0, 1 / 3,
                             -0.0, 99999.99, 5e-7])
         codes = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], dtype=np.int8)
-        # chunks of 4 rows, written and read: the last one is shorter; the database
-        # sends its rows one by one
-        with patch.object(sql_arrays, "CHUNK_ROWS", 4):
-            write_numbers(self.env.cr, self.table, [ids, amounts, codes])
+        # chunks of 4 rows, written (to a file beyond 100 bytes) and read: the last
+        # one is shorter; the database sends its rows one by one
+        with patch.object(sql_arrays, "CHUNK_ROWS", 4), \
+                patch.object(sql_arrays, "SPOOL_MEMORY", 100):
+            self._write([ids, amounts, codes])
             data = self._read()
         self.assertEqual(data.shape, (11, 3))
         np.testing.assert_array_equal(data[:, 0], ids)
@@ -53,17 +59,17 @@ class TestSqlArrays(TransactionCase):
 
     def test_rows_subset_and_nothing(self):
         values = np.array([10.0, 20.0, 30.0, 40.0])
-        write_numbers(self.env.cr, self.table, [values, values * 2, values * 3],
+        self._write([values, values * 2, values * 3],
                       rows=np.array([], dtype=np.int64))
         self.assertEqual(len(self._read()), 0)
-        write_numbers(self.env.cr, self.table, [values, values * 2, values * 3],
+        self._write([values, values * 2, values * 3],
                       rows=np.array([3, 1]))
         np.testing.assert_array_equal(self._read(), [[20.0, 40.0, 60.0],
                                                      [40.0, 80.0, 120.0]])
 
     def test_chunks_and_an_error_while_reading(self):
         values = np.arange(10, dtype=np.float64)
-        write_numbers(self.env.cr, self.table, [values, -values, values * 0.5])
+        self._write([values, -values, values * 0.5])
         chunks = []
         with patch.object(sql_arrays, "CHUNK_ROWS", 3):
             read_numbers_in_chunks(self.env.cr, [SQL("a"), SQL("c")], self.table,

@@ -70,14 +70,6 @@ class NumberRows:
             self._file, size=1 << 20)
 
 
-def write_numbers(cr, table, columns, rows=None):
-    """Append to ``table`` the rows of ``columns`` (at the indices ``rows`` only, if
-    given): see ``NumberRows``."""
-    with NumberRows(len(columns)) as spool:
-        spool.add(columns, rows)
-        spool.copy_into(cr, table)
-
-
 class _CopyRowsIn(io.RawIOBase):
     """The receiving end of a COPY in binary format of rows of double precision
     values (NaN for NULL): hands them to ``take`` as 2-D float arrays of up to
