@@ -82,9 +82,10 @@ FIT_COLUMNS = ("x", "t_x", "age", "m_x", "x_cal", "t_x_cal", "age_cal", "x_holdo
 RANGE_COLUMNS = ("partner_id", "spend_fell::integer", "touched::integer",
                  "scored::integer", "COALESCE(old_key, -1)", "old_clv", "alerted::integer",
                  "(manual_stage IS NOT NULL)::integer")
-# The models are fitted on every customer up to this number, on an even sample of
-# about as many beyond (the estimates of a million customers hardly differ from
-# those of ten; memory and time would grow with them)
+# The models are fitted on every customer up to this number, beyond on an even
+# sample of one customer in n, between half this number and this number of them
+# (the estimates of a million customers hardly differ from those of ten; memory and
+# time would grow with them)
 FIT_SAMPLE = 1_000_000
 # Customers whose predictions are computed at once (the formulas' intermediate
 # arrays stay within a few hundred megabytes, whatever the number of customers)
@@ -173,7 +174,9 @@ class CrmAnalyticsEngine(models.AbstractModel):
         a history row per customer whose tier, stage, segment, quadrant or risk changed
         and, once a month, a snapshot of every customer.
 
-        Set-based: a fixed number of statements whatever the number of customers. It
+        Set-based: a fixed number of statements whatever the number of customers (but
+        two per ``NOTIFY_CHUNK`` customers whose tier or stage moved, beyond the
+        first); in memory, the company's figures, the rest by range of partners. It
         writes the narrow value table only (never the partners people edit), and only
         the rows whose scores changed. One run per company at a time: a second one is
         refused.
@@ -796,7 +799,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
 
     def _fit_data(self, count):
         """The figures the fit is made on (``FIT_COLUMNS``, a 2-D array): of every
-        customer up to ``FIT_SAMPLE`` of them, of one in n beyond, drawn by a hash of
+        customer up to ``FIT_SAMPLE`` of them, of one in n beyond (at most
+        ``FIT_SAMPLE``, at least half as many), drawn by a hash of
         the partner's id (the same from one run to the next; ids themselves may
         alternate between companies and contacts, or between companies)."""
         step = -(-count // FIT_SAMPLE)

@@ -32,8 +32,8 @@ class TestSqlArrays(TransactionCase):
             spool.copy_into(self.env.cr, self.table)
 
     def _read(self):
-        return read_numbers(self.env.cr, [SQL("a"), SQL("b"), SQL("c")],
-                            SQL("(SELECT * FROM test_numbers ORDER BY a) AS t"))
+        return read_numbers(self.env.cr, [SQL("a"), SQL("b"), SQL("c")], self.table,
+                            order=SQL("a"))
 
     def test_round_trip_over_chunks(self):
         ids = np.arange(1, 12, dtype=np.int64) * 1_000_003

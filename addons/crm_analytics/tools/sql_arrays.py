@@ -98,7 +98,8 @@ class _CopyRowsIn(io.RawIOBase):
                     self._take_rows()
                 except Exception as error:  # (raised again by finish)
                     self._error = error
-                    self._pending.clear()
+                    # (a new buffer: an array of the failed chunk may still view the old)
+                    self._pending = bytearray()
         return len(data)
 
     def _take_rows(self):
