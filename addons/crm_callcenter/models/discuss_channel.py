@@ -138,8 +138,15 @@ class DiscussChannel(models.Model):
         sessions = self.sudo().browse([channel_id for channel_id, _minutes in rows])
         for session, (_channel_id, minutes) in zip(sessions, rows, strict=True):
             operator = session.livechat_operator_id.user_ids[:1]
-            session.with_context(lang=operator.lang or self.env.lang,
-                                 crm_silent_minutes=minutes)._close_livechat_session()
+            try:
+                with self.env.cr.savepoint():
+                    session.with_context(lang=operator.lang or self.env.lang,
+                                         crm_silent_minutes=minutes)._close_livechat_session()
+            except Exception:
+                # one session that cannot take its note does not hold the others (nor
+                # come back first in every run): it is ended without it
+                _logger.exception("Live chat %s: its note could not be posted", session.id)
+                session.livechat_active = False
         if sessions:
             _logger.info("Ended %s live chats silent for too long", len(sessions))
         if self.env.context.get("ir_cron_progress_id"):

@@ -1,10 +1,12 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from lxml import etree
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.crm_core.tests.common import RpcMixin
 
@@ -285,6 +287,27 @@ class TestLivechatRouting(LivechatCase):
         talking.last_interest_dt = now - timedelta(days=3)
         self.assertFalse(Channel._cron_end_silent_chats())
         self.assertTrue(talking.livechat_active)
+
+    def test_silent_chat_that_cannot_take_its_note(self):
+        """A session whose note fails is ended all the same, and the others too."""
+        self._available(self.agent_a, self.agent_b)
+        broken, fine = self._chat(), self._chat()
+        (broken | fine).write(
+            {"last_interest_dt": fields.Datetime.now() - timedelta(minutes=90)})
+        Channel = type(self.env["discuss.channel"])
+        close = Channel._close_livechat_session
+
+        def failing(channel, **kwargs):
+            if channel == broken:
+                raise ValueError("mail server gone")
+            return close(channel, **kwargs)
+
+        with patch.object(Channel, "_close_livechat_session", failing), \
+                mute_logger("odoo.addons.crm_callcenter.models.discuss_channel"):
+            ended = self.env["discuss.channel"]._cron_end_silent_chats()
+        self.assertEqual(ended, broken | fine)
+        self.assertEqual((broken | fine).mapped("livechat_active"), [False, False])
+        self.assertEqual(broken.crm_chat_status, "abandoned")
 
     def test_silent_chats_minutes_bounded(self):
         for minutes in (-1, 1441):
