@@ -116,8 +116,11 @@ class ResPartner(models.Model):
     )
 
     @api.depends("birthdate")
+    @api.depends_context("company")
     def _compute_age(self):
-        today = fields.Date.context_today(self)
+        # on the company's day, as the suite's other days: a segment of the night job
+        # and a user in the company's city agree on who turned a year older
+        today = self.env.company._crm_today()
         for partner in self:
             # a birthdate in the future (refused on save) has no age yet
             partner.age = (
@@ -133,7 +136,7 @@ class ResPartner(models.Model):
         # birthdates go back to OLDEST_BIRTH_YEAR at most: any age beyond is the same
         # condition as MAX_AGE + 1, which no date overflows
         value = min(max(value, -1), MAX_AGE + 1)
-        today = fields.Date.context_today(self)
+        today = self.env.company._crm_today()
 
         def born_before(years):  # age >= years  <=>  birthdate <= today - years
             return today - relativedelta(years=years)

@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
+from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
@@ -14,7 +15,7 @@ from .common import CrmCoreCommon
 @tagged("post_install", "-at_install")
 class TestPartnerProfile(CrmCoreCommon):
     def test_age_from_birthdate(self):
-        today = fields.Date.context_today(self.contact)
+        today = self.env.company._crm_today()
         self.contact.birthdate = today - relativedelta(years=30)
         self.assertEqual(self.contact.age, 30)
         self.contact.birthdate = today - relativedelta(years=30) + relativedelta(days=1)
@@ -23,7 +24,7 @@ class TestPartnerProfile(CrmCoreCommon):
         self.assertEqual(self.contact.age, 0)
 
     def test_search_on_age(self):
-        today = fields.Date.context_today(self.contact)
+        today = self.env.company._crm_today()
         Partner = self.env["res.partner"]
         young = Partner.create({"name": "Young", "birthdate": today - relativedelta(years=25)})
         old = Partner.create({"name": "Old", "birthdate": today - relativedelta(years=61, days=3)})
@@ -39,6 +40,23 @@ class TestPartnerProfile(CrmCoreCommon):
             Partner.search([("id", "in", scope.ids), ("age", "!=", 25)]), old | nobody)
         with self.assertRaises(ValidationError):
             Partner.search([("age", "ilike", "3")])
+
+    def test_age_on_the_companys_day(self):
+        """At 01:00 in Shanghai (17:00 UTC the day before) a customer born that day
+        of the month is a year older for the company, whatever the reader's time zone
+        (the night job's user has none)."""
+        self.env.company.partner_id.tz = "Asia/Shanghai"
+        self.env.user.tz = False
+        customer = self.env["res.partner"].create(
+            {"name": "Born at Dawn", "birthdate": date(1990, 3, 2)})
+        with freeze_time(datetime(2025, 3, 1, 17, 0)):
+            customer.invalidate_recordset(["age"])
+            self.assertEqual(customer.age, 35)
+            self.assertEqual(self.env["res.partner"].search(
+                [("id", "=", customer.id), ("age", "=", 35)]), customer)
+        with freeze_time(datetime(2025, 3, 1, 15, 59)):
+            customer.invalidate_recordset(["age"])
+            self.assertEqual(customer.age, 34)
 
     def test_birthdate_in_future_is_refused(self):
         tomorrow = fields.Date.context_today(self.contact) + relativedelta(days=1)
