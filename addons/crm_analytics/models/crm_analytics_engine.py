@@ -846,14 +846,15 @@ class CrmAnalyticsEngine(models.AbstractModel):
         """
         starts = {last.model_kind: (last.bgnbd_r, last.bgnbd_alpha, last.bgnbd_a,
                                     last.bgnbd_b)} if last else {}
-        x, m_x = data[:, FIT_COLUMNS.index("x")], data[:, FIT_COLUMNS.index("m_x")]
+        column = dict(zip(FIT_COLUMNS, data.T, strict=True))
         try:
             purchases = self._choose_purchase_model(data, starts)
             if starts and not (purchases and purchases.success and _sane(purchases.params)):
                 # the last estimates can be a poor start (a fit of other days' orders)
                 purchases = self._choose_purchase_model(data)
             gamma_gamma = clv_fit.fit_gamma_gamma(
-                x, m_x, (last.gg_p, last.gg_q, last.gg_gamma) if last.gg_p else None)
+                column["x"], column["m_x"],
+                (last.gg_p, last.gg_q, last.gg_gamma) if last.gg_p else None)
         except (ValueError, FloatingPointError, ArithmeticError) as error:
             _logger.warning("Customer value models not fitted: %s", error)
             return None

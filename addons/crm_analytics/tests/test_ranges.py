@@ -5,6 +5,7 @@ from unittest.mock import patch
 import numpy as np
 
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from odoo.addons.crm_analytics.models import crm_analytics_engine
 from odoo.addons.crm_analytics.tools import sql_arrays
@@ -57,17 +58,19 @@ class TestRanges(CrmAnalyticsCommon):
         history = History.search(domain).read(list(HISTORY_FIELDS))
         warnings = self.env["mail.activity"].search_count(
             [("res_model", "=", "res.partner"), ("res_id", "in", self.partners.ids)])
-        key = lambda row: row["partner_id"][0]  # noqa: E731
-        return ([{**row, "id": None} for row in sorted(values, key=key)],
-                [{**row, "id": None} for row in sorted(history, key=key)], warnings)
+        def rows(records):
+            return [{**row, "id": None}
+                    for row in sorted(records, key=lambda row: row["partner_id"][0])]
+
+        return rows(values), rows(history), warnings
 
     def _forget(self):
         """The company as if never computed."""
         self.env["mail.activity"].search(
             [("res_model", "=", "res.partner"), ("res_id", "in", self.partners.ids)]).unlink()
         for table in ("crm_customer_value_history", "crm_customer_value", "crm_clv_model"):
-            self.env.cr.execute(f"DELETE FROM {table} WHERE company_id = %s",
-                                [self.company.id])
+            self.env.cr.execute(SQL("DELETE FROM %s WHERE company_id = %s",
+                                    SQL.identifier(table), self.company.id))
         self.env.invalidate_all()
 
     def test_ranges_and_chunks_give_the_same_rows(self):

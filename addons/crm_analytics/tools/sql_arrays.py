@@ -130,15 +130,6 @@ class _CopyRowsIn(io.RawIOBase):
             raise self._error
 
 
-def _copy_out(cr, columns, table, order):
-    values = SQL(", ").join(SQL("COALESCE((%s)::double precision, 'NaN')", column)
-                            for column in columns)
-    return cr.mogrify(SQL(
-        "COPY (SELECT %s FROM %s %s) TO STDOUT WITH (FORMAT binary)", values, table,
-        SQL("ORDER BY %s", order) if order else SQL(),
-    )).decode()
-
-
 def read_numbers(cr, columns, table, order=None):
     """The ``columns`` (SQL expressions of numbers; NULL reads as NaN) of the rows
     of ``table`` (SQL, in the order ``order`` if given), as a 2-D float array:
@@ -156,9 +147,7 @@ def read_numbers(cr, columns, table, order=None):
         out[filled:filled + len(values)] = values
         filled += len(values)
 
-    receiver = _CopyRowsIn(len(columns), take)
-    cr.copy_expert(_copy_out(cr, columns, table, order), receiver)
-    receiver.finish()
+    read_numbers_in_chunks(cr, columns, table, order, take)
     return out[:filled]
 
 
@@ -168,6 +157,11 @@ def read_numbers_in_chunks(cr, columns, table, order, take):
     arrays) as they come: what is done with one chunk is done before the next is
     read, and only a chunk is in memory. ``take`` cannot query the database (the
     connection is reading the COPY): what it needs is read before."""
+    values = SQL(", ").join(SQL("COALESCE((%s)::double precision, 'NaN')", column)
+                            for column in columns)
     receiver = _CopyRowsIn(len(columns), take)
-    cr.copy_expert(_copy_out(cr, columns, table, order), receiver)
+    cr.copy_expert(cr.mogrify(SQL(
+        "COPY (SELECT %s FROM %s %s) TO STDOUT WITH (FORMAT binary)", values, table,
+        SQL("ORDER BY %s", order) if order else SQL(),
+    )).decode(), receiver)
     receiver.finish()
