@@ -92,6 +92,11 @@ registry.category("web_tour.tours").add("crm_analytics_value_tour", {
             run: "click",
         },
         {
+            // the pyramid has a list too: switch only once the new action is shown
+            content: "The customers by value are shown",
+            trigger: ".o_breadcrumb .active:contains(Customer Value)",
+        },
+        {
             content: "Show them as a list",
             trigger: ".o_control_panel .o_switch_view.o_list",
             run: "click",

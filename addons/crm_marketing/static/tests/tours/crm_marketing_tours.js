@@ -63,6 +63,11 @@ registry.category("web_tour.tours").add("crm_marketing_segment_campaign_tour", {
             run: "click",
         },
         {
+            // the pipeline has a list too: switch only once the campaigns are shown
+            content: "The campaigns are shown",
+            trigger: ".o_breadcrumb .active:contains(Campaigns)",
+        },
+        {
             content: "Switch to the list of campaigns",
             trigger: ".o_control_panel .o_switch_view.o_list",
             run: "click",
