@@ -300,20 +300,8 @@ class TestEndWrapUpConcurrency(JobsConcurrencyCase):
 
     def test_two_runs_never_free_an_agent_twice(self):
         first, second, later = self.agents.ids
-        with self.registry.cursor() as cr_1, self.registry.cursor() as cr_2:
-            self._no_wait(cr_2)
-            self.assertEqual(self._end_wrap_up(cr_1), [first, second])
-            # the first run is not committed: its agents are locked, skipped
-            self.assertEqual(self._end_wrap_up(cr_2), [])
-            cr_1.commit()
-            # the second run's snapshot predates the commit: the agents it still sees
-            # in wrap-up, it may not lock
-            with mute_logger("odoo.sql_db"), self.assertRaises(SerializationFailure):
-                self._end_wrap_up(cr_2)
-            cr_2.rollback()
-            # a later run finds nothing left to end
-            self.assertEqual(self._end_wrap_up(cr_2), [])
-            cr_2.commit()
+        self._two_runs_skip_then_fail(
+            self._job("crm.call.agent", "_cron_end_wrap_up"), [first, second])
         with self.registry.cursor() as cr:
             env = self._env(cr)
             self.assertRecordValues(env["crm.call.agent"].browse(self.agents.ids), [
@@ -386,28 +374,10 @@ class TestOfflineAbsentConcurrency(JobsConcurrencyCase):
             "last_presence": NOW - timedelta(minutes=1),
         })
 
-    def _offline(self, cr):
-        env = self._env(cr)
-        agents = env["crm.call.agent"]._cron_offline_absent_agents(NOW)
-        env.flush_all()
-        return agents.ids
-
     def test_two_runs_never_switch_an_agent_twice(self):
         available, wrap_up, present = self.agents.ids
-        with self.registry.cursor() as cr_1, self.registry.cursor() as cr_2:
-            self._no_wait(cr_2)
-            self.assertEqual(self._offline(cr_1), [available, wrap_up])
-            # the first run is not committed: its agents are locked, skipped
-            self.assertEqual(self._offline(cr_2), [])
-            cr_1.commit()
-            # the second run's snapshot predates the commit: the agents it still sees
-            # available, it may not lock
-            with mute_logger("odoo.sql_db"), self.assertRaises(SerializationFailure):
-                self._offline(cr_2)
-            cr_2.rollback()
-            # a later run finds nothing left to switch
-            self.assertEqual(self._offline(cr_2), [])
-            cr_2.commit()
+        self._two_runs_skip_then_fail(
+            self._job("crm.call.agent", "_cron_offline_absent_agents"), [available, wrap_up])
         with self.registry.cursor() as cr:
             env = self._env(cr)
             self.assertRecordValues(env["crm.call.agent"].browse(self.agents.ids), [
