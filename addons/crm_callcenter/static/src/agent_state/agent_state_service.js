@@ -63,6 +63,9 @@ export const crmCallcenterAgentService = {
 
     start(env, { action, bus_service: bus, notification, orm }) {
         const state = reactive({ agent: false, loaded: false, switching: false });
+        // switches asked so far: a read asked before (or during) the latest switch may
+        // be answered after it, with the state the switch replaced
+        let switches = 0;
         /** call id -> close function of its screen-pop */
         const pops = new Map();
 
@@ -185,12 +188,18 @@ export const crmCallcenterAgentService = {
             openRecord,
             /** Read the agent again (their load changes without a state change). */
             async refresh() {
-                if (state.agent) {
-                    applyAgent(await orm.silent.call("crm.call.agent", "get_my_agent_state", []));
+                if (!state.agent || state.switching) {
+                    return;
+                }
+                const asked = switches;
+                const info = await orm.silent.call("crm.call.agent", "get_my_agent_state", []);
+                if (asked === switches) {
+                    applyAgent(info);
                 }
             },
             /** Switch the current user's agent to ``agentState`` (available, away, offline). */
             async switchState(agentState) {
+                switches++;
                 state.switching = true;
                 try {
                     applyAgent(

@@ -90,6 +90,11 @@ registry.category("web_tour.tours").add("crm_callcenter_screen_pop_tour", {
             run: "click",
         },
         {
+            // the call's form has the same customer field: wait for the complaint's
+            content: "The complaint opens",
+            trigger: ".o_breadcrumb .active:contains(Complaint by phone from)",
+        },
+        {
             content: "The complaint's form names the caller",
             trigger: `.o_form_view .o_field_widget[name=partner_id] input:value(${CALLER})`,
         },
@@ -112,9 +117,45 @@ registry.category("web_tour.tours").add("crm_callcenter_screen_pop_tour", {
     ],
 });
 
+/** How long the answers to the agent's reads are held back (see below). */
+const SLOW_READ_MS = 1500;
+
 /**
- * On a phone, an agent goes available with the systray switcher, then opens a
- * call of theirs from the cards.
+ * Hold back the answers to the reads of the agent's state (``get_my_agent_state``)
+ * by ``SLOW_READ_MS``, as a slow network or a busy server would: the read asked when
+ * the switcher opens comes back after the switch that follows it.
+ *
+ * @returns {Function} puts the requests back as they were
+ */
+function slowAgentReads() {
+    const proto = XMLHttpRequest.prototype;
+    const { send, addEventListener } = proto;
+    proto.send = function (body) {
+        this.crmTourBody = body;
+        return send.call(this, body);
+    };
+    proto.addEventListener = function (type, listener, ...rest) {
+        if (type !== "load") {
+            return addEventListener.call(this, type, listener, ...rest);
+        }
+        const held = function (...args) {
+            if (String(this.crmTourBody).includes('"get_my_agent_state"')) {
+                setTimeout(() => listener.apply(this, args), SLOW_READ_MS);
+            } else {
+                listener.apply(this, args);
+            }
+        };
+        return addEventListener.call(this, type, held, ...rest);
+    };
+    return () => Object.assign(proto, { send, addEventListener });
+}
+
+let restoreReads = () => {};
+
+/**
+ * On a phone, an agent goes available with the systray switcher, takes a break
+ * while the switcher's own read of their state is slow to come back (the state
+ * they chose stays), then opens a call of theirs from the cards.
  */
 registry.category("web_tour.tours").add("crm_callcenter_mobile_switcher_tour", {
     steps: () => [
@@ -137,18 +178,37 @@ registry.category("web_tour.tours").add("crm_callcenter_mobile_switcher_tour", {
             trigger: ".o_menu_systray .o_crm_agent_state_toggle[data-state=available]",
         },
         {
+            content: "The network is slow to answer the reads of the agent's state",
+            trigger: ".o_menu_systray .o_crm_agent_state_toggle[data-state=available]",
+            run() {
+                restoreReads = slowAgentReads();
+            },
+        },
+        {
             content: "Open the switcher again: the current state is marked",
             trigger: ".o_menu_systray .o_crm_agent_state_toggle",
             run: "click",
         },
         {
-            content: "Take a break",
+            content: "Take a break before the switcher's read came back",
             trigger: ".o_crm_agent_state_menu .o_crm_agent_state_choice.active[data-state=available] ~ .o_crm_agent_state_choice[data-state=away]",
             run: "click",
         },
         {
             content: "The switcher says away",
             trigger: ".o_menu_systray .o_crm_agent_state_toggle[data-state=away]",
+        },
+        {
+            content: "and still does once the older read came back",
+            trigger: ".o_menu_systray .o_crm_agent_state_toggle[data-state=away]",
+            async run() {
+                await new Promise((resolve) => setTimeout(resolve, SLOW_READ_MS + 500));
+                restoreReads();
+                const shown = document.querySelector(".o_menu_systray .o_crm_agent_state_toggle");
+                if (shown.dataset.state !== "away") {
+                    throw new Error(`The switcher went back to ${shown.dataset.state}`);
+                }
+            },
         },
         {
             content: "Open the call's card",

@@ -110,7 +110,7 @@ registry.category("web_tour.tours").add("crm_callcenter_work_queue_agent_tour", 
             },
             {
                 content: "The answer is in the chat",
-                trigger: ".o-mail-ChatWindow .o-mail-Message:contains(Tour reply: how can I help?)",
+                trigger: ".o-mail-ChatWindow .o-mail-Message:contains(Tour reply: how can I help?):not(:has(.o-mail-Message-pendingProgress))",
             },
         ];
     },
@@ -198,7 +198,7 @@ registry.category("web_tour.tours").add("crm_callcenter_livechat_visitor_tour", 
         },
         {
             content: "The message is sent",
-            trigger: `${WIDGET} .o-mail-ChatWindow .o-mail-Message:contains(Tour question about my order)`,
+            trigger: `${WIDGET} .o-mail-ChatWindow .o-mail-Message:contains(Tour question about my order):not(:has(.o-mail-Message-pendingProgress))`,
         },
         {
             content: "The customer's salesperson answers the chat",
