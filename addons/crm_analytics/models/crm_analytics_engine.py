@@ -10,17 +10,10 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
-from ..tools import clv_fit
+from ..tools import clv_fit, value_labels
 from ..tools.sql_arrays import NumberRows, read_numbers, read_numbers_in_chunks
-from .crm_customer_value import (
-    CHURN_RISKS,
-    CUSTOMER_TIERS,
-    LIFECYCLE_STAGES,
-    ORDER_STATE_FIELDS,
-    RFM_SEGMENT_GRID,
-    RFM_SEGMENTS,
-    VALUE_QUADRANTS,
-)
+from ..tools.value_labels import CLV_REFRESH_SHARE, LABEL_SETTINGS, LABELS, SIGNAL_BITS
+from .crm_customer_value import ORDER_STATE_FIELDS
 
 # what a run meets when another run wrote the same rows first (serialization,
 # deadlock, a lock it could not get): the other run's values stand
@@ -45,10 +38,6 @@ RUN_WORK_MEM = "128MB"
 # First key of the transaction-level advisory lock that allows one run per company at
 # a time (the second key is the company's id)
 RUN_LOCK_KEY = 424_242
-# A stored predicted value is refreshed when it moves by more than this share (5%): it
-# drifts a little every day as customers age, and rewriting every customer daily
-# for that would cost more than it tells
-CLV_REFRESH_SHARE = 0.05
 PURCHASE_FITS = {"bgnbd": clv_fit.fit_bgnbd, "mbgnbd": clv_fit.fit_mbgnbd}
 # The last days of the history, on which the purchase models are compared
 HOLDOUT_DAYS = 90
@@ -59,12 +48,6 @@ RETRY_MINUTES = 30
 # again: once a week, or when the customers changed by more than 5%
 REFIT_DAYS = 7
 REFIT_SHARE = 0.05
-# The churn signals of a customer, as the bits of one number
-SIGNAL_BITS = {"alive": 1, "overdue": 2, "spend": 4, "complaints": 8, "detractor": 16,
-               "receivables": 32}
-# ... those whose figures come from outside the orders
-EXTERNAL_SIGNALS = SIGNAL_BITS["complaints"] | SIGNAL_BITS["detractor"] \
-    | SIGNAL_BITS["receivables"]
 # What a customer's value row held before the run, beside its figures (the columns
 # of the run's customer table, see ``_old_value_sql``)
 OLD_VALUE_COLUMNS = (
@@ -92,72 +75,9 @@ FIT_SAMPLE = 1_000_000
 PREDICT_CHUNK = 500_000
 # Customers whose changed tier or stage is told at once to what depends on it
 NOTIFY_CHUNK = 100_000
-# The company's settings the labels are computed from (read before the customers
-# are, see ``_compute_values``)
-LABEL_SETTINGS = (
-    "crm_pyramid_key_share", "crm_pyramid_normal_share", "crm_overdue_factor",
-    "crm_lifecycle_churn_days", "crm_lifecycle_churn_alive", "crm_lifecycle_decline_days",
-    "crm_lifecycle_decline_alive", "crm_lifecycle_stability_orders",
-    "crm_lifecycle_stability_days", "crm_lifecycle_formation_orders",
-    "crm_churn_alive_threshold", "crm_churn_high_signals")
-# The labels the run computes, as numbers in memory: 1 + their index (0: none); with
-# the RFM scores and the churn signals, they make a customer's scores key, of these
-# fields (name: bits)
-SCORES_KEY = {"r_score": 3, "f_score": 3, "m_score": 3, "segment": 4, "quadrant": 3,
-              "tier": 2, "stage": 3, "risk": 2, "signals": 6}
-LABELS = {
-    "segment": [value for value, _name in RFM_SEGMENTS],
-    "quadrant": [value for value, _name in VALUE_QUADRANTS],
-    "tier": [value for value, _name in CUSTOMER_TIERS],
-    "stage": [value for value, _name in LIFECYCLE_STAGES],
-    "risk": [value for value, _name in CHURN_RISKS],
-}
-
-
-def _key_fields():
-    """Where each field of a scores key sits (``SCORES_KEY``): name: (shift, mask)."""
-    fields_at, shift = {}, 0
-    for name, bits in SCORES_KEY.items():
-        fields_at[name] = (shift, (1 << bits) - 1)
-        shift += bits
-    return fields_at
-
-
 def _sane(params):
     """Estimates that are numbers a model can use (not running away to infinity)."""
     return all(np.isfinite(value) and 0 < value < MAX_PARAMETER for value in params)
-
-
-def _ntile(buckets, order):
-    """The bucket (1 to ``buckets``) of each row, as SQL's ``NTILE`` gives it over the
-    rows sorted by ``order`` (the indices of the rows in their sorted order): buckets
-    of equal size, the first ones one row larger when the rows do not divide evenly."""
-    count = len(order)
-    size, larger = divmod(count, buckets)
-    position = np.arange(count)
-    cut = larger * (size + 1)
-    tiles = np.where(position < cut, position // (size + 1),
-                     larger + (position - cut) // max(size, 1)) + 1
-    result = np.empty(count, dtype=np.int64)
-    result[order] = tiles
-    return result
-
-
-def _scores(ids, recency, frequency, monetary):
-    """The RFM scores by quintiles and the value of the customers before each one in
-    the order of value (the customer pyramid), from the customers' figures (arrays):
-    sorted once each in memory, ties broken by partner id, as the rules of
-    readme/USAGE.md say.
-
-    :return: r, f and m scores, the value before each customer, the total value
-    """
-    r_score = _ntile(5, np.lexsort((-ids, -recency)))
-    f_score = _ntile(5, np.lexsort((-ids, frequency)))
-    m_score = _ntile(5, np.lexsort((-ids, monetary)))
-    by_value = np.lexsort((ids, -monetary))
-    before = np.empty_like(monetary)
-    before[by_value] = np.cumsum(monetary[by_value]) - monetary[by_value]
-    return r_score, f_score, m_score, before, float(monetary.sum())
 
 
 class CrmAnalyticsEngine(models.AbstractModel):
@@ -664,8 +584,8 @@ class CrmAnalyticsEngine(models.AbstractModel):
     def _old_value_sql(alias="old"):
         """The columns ``OLD_VALUE_COLUMNS`` of the customer's value row ``alias``
         (none when the customer has no row): id, whether it holds scores, its scores
-        key (see ``_scores_key``), predicted value, whether a churn warning is under
-        way, the labels a history row compares, the manual corrections."""
+        key (see ``value_labels.scores_key``), predicted value, whether a churn warning
+        is under way, the labels a history row compares, the manual corrections."""
         return SQL(
             """%(old)s.id AS value_id, %(old)s.value_date IS NOT NULL AS scored,
                %(old)s.scores_key AS old_key, %(old)s.clv_predicted AS old_clv,
@@ -873,7 +793,7 @@ class CrmAnalyticsEngine(models.AbstractModel):
         company's percentiles)."""
         ids, monetary = column["partner_id"], column["monetary"]
         recency = column["age"] - column["t_x"]  # days since the last purchase
-        r_score, f_score, m_score, before, total = _scores(
+        r_score, f_score, m_score, before, total = value_labels.rfm_scores(
             ids, recency, column["frequency"], monetary)
         missing = np.full(len(ids), np.nan)
         predicted = clv[~np.isnan(clv)] if clv is not None else missing[:0]
@@ -995,133 +915,15 @@ class CrmAnalyticsEngine(models.AbstractModel):
         return (np.array(ids), np.array(complaints), np.array(receivables, dtype=bool),
                 np.array(detractor, dtype=bool))
 
-    @staticmethod
-    def _customer_labels(settings, scores, external):
-        """Segment, tier, lifecycle stage, value quadrant, churn signals and churn risk
-        of each customer of ``scores`` (see ``_customer_scores``), by the rules of
-        readme/USAGE.md, as arrays in the same order: labels as numbers (see
-        ``LABELS``), the signals as bits (``SIGNAL_BITS``).
-
-        :param settings: the company's settings of ``LABEL_SETTINGS`` (name: value)
-        :param external: the external signals (see ``_external_signals``)
-        """
-        count = len(scores["ids"])
-        x, t_x, recency = scores["x"], scores["t_x"], scores["recency"]
-        p_alive, clv, monetary = scores["p_alive"], scores["clv"], scores["monetary"]
-
-        def codes(kind, *values):
-            return [LABELS[kind].index(value) + 1 for value in values]
-
-        # the segment of each (R, F) of the grid
-        grid = np.zeros((6, 6), dtype=np.int64)
-        for r_score, row in RFM_SEGMENT_GRID.items():
-            grid[r_score, 1:] = codes("segment", *row)
-        segment = grid[scores["r_score"], scores["f_score"]]
-        # the customer pyramid: the share of the total value before the customer
-        total, before = scores["value_total"], scores["value_before"]
-        key, normal, small = codes("tier", "key", "normal", "small")
-        key_share = settings["crm_pyramid_key_share"]
-        tier = np.full(count, small) if total <= 0 else np.select(
-            [before < total * (key_share / 100.0),
-             before < total * ((key_share + settings["crm_pyramid_normal_share"]) / 100.0)],
-            [key, normal], small)
-        # (an unknown probability alive, NaN, is below no threshold)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            usual_gap = np.where(x > 0, settings["crm_overdue_factor"] * t_x / x, np.inf)
-        stage = np.select(
-            [(recency > settings["crm_lifecycle_churn_days"])
-             | (p_alive < settings["crm_lifecycle_churn_alive"] / 100.0),
-             (recency > settings["crm_lifecycle_decline_days"])
-             | (p_alive < settings["crm_lifecycle_decline_alive"] / 100.0)
-             | ((x > 0) & (recency > usual_gap)),
-             (scores["frequency"] >= settings["crm_lifecycle_stability_orders"])
-             & (scores["age"] >= settings["crm_lifecycle_stability_days"]),
-             scores["frequency"] >= settings["crm_lifecycle_formation_orders"]],
-            codes("stage", "churned", "decline", "stability", "formation"),
-            *codes("stage", "exploration"))
-        quadrant = np.zeros(count, dtype=np.int64)
-        if scores["predicted_limit"] is not None:
-            high_now = monetary >= scores["historic_limit"]
-            high_later = clv >= scores["predicted_limit"]
-            quadrant = np.select(
-                [np.isnan(clv), high_later & high_now, high_later, high_now],
-                [0, *codes("quadrant", "grow", "develop", "maintain")],
-                *codes("quadrant", "reduce"))
-        # the churn signals
-        partner_ids, complaints, receivables, detractor = external
-        # (the external signals' rows, sorted by partner, looked up by bisection)
-        at = np.minimum(np.searchsorted(partner_ids, scores["ids"]),
-                        max(len(partner_ids) - 1, 0))
-        found = (partner_ids[at] == scores["ids"]) if len(partner_ids) \
-            else np.zeros(count, dtype=bool)
-
-        def outside(values):
-            result = np.zeros(count, dtype=values.dtype)
-            result[found] = values[at[found]]
-            return result
-
-        signals = {
-            "alive": p_alive < settings["crm_churn_alive_threshold"] / 100.0,
-            "overdue": np.where(x > 0, recency > usual_gap,
-                                recency > settings["crm_lifecycle_decline_days"]),
-            "spend": scores["spend_fell"],
-            "complaints": outside(complaints) > 0,
-            "detractor": outside(detractor),
-            "receivables": outside(receivables),
-        }
-        bits = sum(flags.astype(np.int64) * SIGNAL_BITS[name]
-                   for name, flags in signals.items())
-        found_count = sum(flags.astype(np.int64) for flags in signals.values())
-        risk = np.select([found_count >= settings["crm_churn_high_signals"], found_count >= 1],
-                         codes("risk", "high", "medium"), *codes("risk", "low"))
-        return {"segment": segment, "tier": tier, "stage": stage, "quadrant": quadrant,
-                "signals": bits, "risk": risk}
-
-    @staticmethod
-    def _scores_key(scores, labels):
-        """Each customer's RFM scores, labels and churn signals packed in one number
-        (``SCORES_KEY``): stored on the value row, the next run compares it with its
-        own instead of every column."""
-        key = np.zeros(len(scores["ids"]), dtype=np.int64)
-        for name, (shift, _mask) in _key_fields().items():
-            key |= np.asarray(scores[name] if name in scores else labels[name],
-                              dtype=np.int64) << shift
-        return key
-
-    @staticmethod
-    def _to_write(scores, labels, key):
-        """Which customers' value rows may change (a boolean array in the order of
-        ``scores``): those whose figures may differ from the row's (``touched``) or
-        who have no scores yet, those whose scores key (``_scores_key``) or predicted
-        value (by more than ``CLV_REFRESH_SHARE``, about: the write compares the
-        exact amounts) differ, those with churn signals from outside the orders
-        (whose figures may have moved) and those at high risk without a churn
-        warning, unless churned (by the engine, without a manager's correction).
-        The others' rows hold what the run computed already."""
-        old = scores["old"]
-        clv, old_clv = scores["clv"], old["clv"]
-        with np.errstate(invalid="ignore"):
-            # (NaN, no predicted value, compares to nothing: told by isnan)
-            drift = np.abs(old_clv - clv) > 0.99 * CLV_REFRESH_SHARE * np.maximum(
-                np.abs(old_clv), 1)
-        shift, mask = _key_fields()["signals"]
-        # (a row without a key, -1, had no signals to speak of)
-        old_signals = np.where(old["key"] < 0, 0, (old["key"] >> shift) & mask)
-        external = ((labels["signals"] | old_signals) & EXTERNAL_SIGNALS) > 0
-        warn = (labels["risk"] == LABELS["risk"].index("high") + 1) & ~old["alerted"] & (
-            (labels["stage"] != LABELS["stage"].index("churned") + 1) | old["manual_stage"])
-        return scores["touched"] | ~old["scored"] | (old["key"] != key) \
-            | (np.isnan(old_clv) != np.isnan(clv)) | drift | external | warn
-
     def _compute_values(self, company, scores, everyone=False):
-        """What the run writes, into a second temporary table: the
-        scores and labels computed in memory (``_customer_scores``,
-        ``_customer_labels``), the churn signals' figures, and what the value row held
-        before the run (stage, tier, segment, quadrant, risk, manual corrections,
-        whether a churn warning is under way).
+        """What the run writes, into a second temporary table: the scores and labels
+        computed in memory (``_customer_scores``, ``value_labels.customer_labels``), the
+        churn signals' figures, and what the value row held before the run (stage,
+        tier, segment, quadrant, risk, manual corrections, whether a churn warning is
+        under way).
 
-        Only the customers whose row may change are in it (``_to_write``), or every
-        customer with ``everyone`` (the monthly snapshot): from one day to the next,
+        Only the customers whose row may change are in it (``value_labels.to_write``),
+        or every customer with ``everyone`` (the monthly snapshot): from one day to the next,
         most customers' labels stay as they are, which the run tells in memory rather
         than by writing every customer to a table and comparing there."""
         external = self._external_signals(company)
@@ -1148,10 +950,10 @@ class CrmAnalyticsEngine(models.AbstractModel):
                 nonlocal done
                 part = self._range_scores(scores, done, chunk)
                 done += len(chunk)
-                labels = self._customer_labels(settings, part, external)
-                key = self._scores_key(part, labels)
+                labels = value_labels.customer_labels(settings, part, external)
+                key = value_labels.scores_key(part, labels)
                 rows = None if everyone else np.flatnonzero(
-                    self._to_write(part, labels, key))
+                    value_labels.to_write(part, labels, key))
                 values = {"partner_id": part["ids"], "clv_predicted": part["clv"],
                           "scores_key": key, **labels, **{name: part[name] for name in (
                               "r_score", "f_score", "m_score", "p_alive")}}

@@ -8,42 +8,7 @@ from odoo.tools.misc import formatLang
 from odoo.addons.crm_core.models.res_partner import CUSTOMER_TIERS, LIFECYCLE_STAGES
 
 from ..tools import clv_fit
-
-RFM_SEGMENTS = [
-    ("champions", "Champions"),
-    ("loyal", "Loyal"),
-    ("potential_loyalist", "Potential loyalist"),
-    ("new", "New"),
-    ("promising", "Promising"),
-    ("need_attention", "Need attention"),
-    ("about_to_sleep", "About to sleep"),
-    ("at_risk", "At risk"),
-    ("cannot_lose", "Cannot lose"),
-    ("hibernating", "Hibernating"),
-    ("lost", "Lost"),
-]
-
-# Segment of each (R score, F score): rows R = 5 .. 1, columns F = 1 .. 5.
-RFM_SEGMENT_GRID = {
-    5: ("new", "potential_loyalist", "potential_loyalist", "champions", "champions"),
-    4: ("promising", "potential_loyalist", "potential_loyalist", "loyal", "loyal"),
-    3: ("about_to_sleep", "about_to_sleep", "need_attention", "loyal", "loyal"),
-    2: ("hibernating", "hibernating", "at_risk", "at_risk", "cannot_lose"),
-    1: ("lost", "hibernating", "at_risk", "at_risk", "cannot_lose"),
-}
-
-VALUE_QUADRANTS = [
-    ("grow", "Keep and grow"),
-    ("develop", "Develop"),
-    ("maintain", "Maintain"),
-    ("reduce", "Reduce effort"),
-]
-
-CHURN_RISKS = [
-    ("low", "Low"),
-    ("medium", "Medium"),
-    ("high", "High"),
-]
+from ..tools.value_labels import CHURN_RISKS, RFM_SEGMENTS, VALUE_QUADRANTS
 
 # The scores of a customer, as ARCHITECTURE names them: the same names on res.partner
 # read the current company's row.

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 
 from odoo.addons.crm_core.models.res_partner import CUSTOMER_TIERS, LIFECYCLE_STAGES
 
-from .crm_customer_value import CHURN_RISKS, RFM_SEGMENTS, VALUE_QUADRANTS
+from ..tools.value_labels import CHURN_RISKS, RFM_SEGMENTS, VALUE_QUADRANTS
 
 
 class CrmCustomerValueHistory(models.Model):

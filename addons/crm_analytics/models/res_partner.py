@@ -1,13 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .crm_customer_value import (  # noqa: F401 (the addon's names, imported from here)
-    CHURN_RISKS,
-    RFM_SEGMENT_GRID,
-    RFM_SEGMENTS,
-    SCORE_FIELDS,
-    VALUE_QUADRANTS,
-)
+from ..tools.value_labels import CHURN_RISKS, RFM_SEGMENTS, VALUE_QUADRANTS
+from .crm_customer_value import SCORE_FIELDS
 
 # the groups that read customer scores: salespeople, for the customers the rules of
 # crm.customer.value let them read (their own, their team's, or all)

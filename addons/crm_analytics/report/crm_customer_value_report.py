@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 from odoo.addons.crm_core.models.res_partner import CUSTOMER_TIERS, LIFECYCLE_STAGES
 
-from ..models.crm_customer_value import CHURN_RISKS, RFM_SEGMENTS, VALUE_QUADRANTS
+from ..tools.value_labels import CHURN_RISKS, RFM_SEGMENTS, VALUE_QUADRANTS
 
 
 class CrmCustomerValueReport(models.Model):

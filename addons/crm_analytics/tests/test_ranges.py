@@ -8,7 +8,7 @@ from odoo.tests import tagged
 from odoo.tools import SQL
 
 from odoo.addons.crm_analytics.models import crm_analytics_engine
-from odoo.addons.crm_analytics.tools import sql_arrays
+from odoo.addons.crm_analytics.tools import sql_arrays, value_labels
 
 from .common import AS_OF, CrmAnalyticsCommon
 
@@ -94,8 +94,7 @@ class TestRanges(CrmAnalyticsCommon):
         as one. (In a test every order looks written during the run, so every
         customer may change: one in three, by partner, stands for those that did.)"""
         self._run(AS_OF - timedelta(days=1))
-        Engine = type(self.env["crm.analytics.engine"])
-        to_write = Engine._to_write
+        to_write = value_labels.to_write
 
         def some(scores, labels, key):
             return to_write(scores, labels, key) & (scores["ids"] % 3 == 0)
@@ -103,7 +102,7 @@ class TestRanges(CrmAnalyticsCommon):
         class Undo(Exception):
             pass
 
-        with patch.object(Engine, "_to_write", staticmethod(some)):
+        with patch.object(value_labels, "to_write", some):
             with contextlib.suppress(Undo), self.env.cr.savepoint():
                 model = self._run()
                 whole, changed = self._rows(), model.changed_count
